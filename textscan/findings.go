@@ -1,0 +1,65 @@
+// Package textscan analyses a message text once, in Go, and reports
+// structured findings (identifiers, request cues, promotions, passcodes,
+// opt-out instructions) for the Rego policies to decide on.
+package textscan
+
+// Span is a half-open range [Start, End) of rune offsets into the original
+// text as the caller passed it (before normalisation).
+type Span struct {
+	Start int
+	End   int
+}
+
+// Identifier is a full sensitive identifier disclosed in the text whose
+// format and checksum both hold.
+type Identifier struct {
+	// Type is the identifier family: "payment_card", "bank_account" or "national_id".
+	Type string
+	// Scheme names the exact kind: "visa", "mastercard", "amex", "iban",
+	// "nl_bsn", "us_ssn", "uk_nino", "de_steuer_id", "es_dni", "es_nie",
+	// "it_codice_fiscale", "be_national_number", "fr_nir", "br_cpf",
+	// "pt_nif", "in_aadhaar", ...
+	Scheme string
+	// Masked is the identifier with all but its last few characters masked.
+	Masked string
+	Span
+}
+
+// Request is a clause that asks the recipient to share an identifier or a
+// copy of a document.
+type Request struct {
+	// Type is "payment_card", "bank_account", "national_id" or "document".
+	Type string
+	// Cue is the request cue or capture verb as matched, e.g. "please provide".
+	Cue string
+	// Noun is the identifier or document noun as matched, e.g. "card number".
+	Noun string
+	// Evidence is the clause that asks, with any identifier in it masked.
+	Evidence string
+	Span
+}
+
+// Match is a lexicon phrase or pattern found in the text.
+type Match struct {
+	// Kind says what was found, e.g. "promotion", "passcode", "notice",
+	// "partial", "opt_out_instruction".
+	Kind string
+	// Term is the phrase as listed in the lexicon, or a masked value for
+	// passcodes.
+	Term string
+	Span
+}
+
+// Findings is everything the analysis found in one text.
+type Findings struct {
+	Identifiers        []Identifier
+	Requests           []Request
+	Promotions         []Match
+	Passcodes          []Match
+	OptOutInstructions []Match
+	// Notices are negation or safety notices ("we will never ask ...") that
+	// kept nouns from counting as requests.
+	Notices []Match
+	// Partials are masked or partial references ("card ending 1234").
+	Partials []Match
+}
