@@ -1,0 +1,116 @@
+package textscan
+
+import "slices"
+
+// acMatcher is an Aho–Corasick automaton over folded bytes, compiled to a
+// dense transition table over the bytes that occur in patterns, so a scan
+// is one table lookup per byte whatever the number of phrases.
+type acMatcher struct {
+	class    [256]uint8
+	nclass   int
+	delta    []int32 // state*nclass + class → next state
+	outStart []int32 // per state, start of its outputs in outs (len states+1)
+	outs     []int32 // pattern ids, including those reached by failure links
+	patLen   []int32
+	maxPat   int32
+}
+
+// rawHit is one occurrence of a pattern in the folded text.
+type rawHit struct {
+	pat        int32
+	start, end int32
+}
+
+func buildAC(patterns []string) *acMatcher {
+	m := &acMatcher{patLen: make([]int32, len(patterns))}
+	// Class 0 is every byte no pattern uses.
+	for _, p := range patterns {
+		for i := 0; i < len(p); i++ {
+			if m.class[p[i]] == 0 {
+				m.nclass++
+				m.class[p[i]] = uint8(m.nclass)
+			}
+		}
+	}
+	m.nclass++
+	nc := m.nclass
+
+	// Trie with -1 for missing edges.
+	goto_ := make([]int32, nc)
+	for i := range goto_ {
+		goto_[i] = -1
+	}
+	own := [][]int32{nil}
+	for id, p := range patterns {
+		m.patLen[id] = int32(len(p))
+		m.maxPat = max(m.maxPat, int32(len(p)))
+		s := int32(0)
+		for i := 0; i < len(p); i++ {
+			c := int32(m.class[p[i]])
+			nx := goto_[s*int32(nc)+c]
+			if nx < 0 {
+				nx = int32(len(own))
+				own = append(own, nil)
+				for k := 0; k < nc; k++ {
+					goto_ = append(goto_, -1)
+				}
+				goto_[s*int32(nc)+c] = nx
+			}
+			s = nx
+		}
+		own[s] = append(own[s], int32(id))
+	}
+
+	states := len(own)
+	fail := make([]int32, states)
+	m.delta = goto_
+	outs := make([][]int32, states)
+	outs[0] = own[0]
+	queue := make([]int32, 0, states)
+	for c := 0; c < nc; c++ {
+		nx := m.delta[c]
+		if nx < 0 {
+			m.delta[c] = 0
+			continue
+		}
+		fail[nx] = 0
+		queue = append(queue, nx)
+	}
+	for qi := 0; qi < len(queue); qi++ {
+		s := queue[qi]
+		outs[s] = append(slices.Clone(own[s]), outs[fail[s]]...)
+		for c := 0; c < nc; c++ {
+			idx := s*int32(nc) + int32(c)
+			nx := m.delta[idx]
+			if nx < 0 {
+				m.delta[idx] = m.delta[fail[s]*int32(nc)+int32(c)]
+				continue
+			}
+			fail[nx] = m.delta[fail[s]*int32(nc)+int32(c)]
+			queue = append(queue, nx)
+		}
+	}
+	m.outStart = make([]int32, states+1)
+	for s := 0; s < states; s++ {
+		m.outStart[s] = int32(len(m.outs))
+		m.outs = append(m.outs, outs[s]...)
+	}
+	m.outStart[states] = int32(len(m.outs))
+	return m
+}
+
+// scan appends every pattern occurrence in text to hits, in order of end.
+func (m *acMatcher) scan(text string, hits []rawHit) []rawHit {
+	nc := int32(m.nclass)
+	s := int32(0)
+	for i := 0; i < len(text); i++ {
+		s = m.delta[s*nc+int32(m.class[text[i]])]
+		if o, e := m.outStart[s], m.outStart[s+1]; o != e {
+			end := int32(i + 1)
+			for _, p := range m.outs[o:e] {
+				hits = append(hits, rawHit{pat: p, start: end - m.patLen[p], end: end})
+			}
+		}
+	}
+	return hits
+}

@@ -1,0 +1,395 @@
+package textscan
+
+// schemeTypes maps every scheme Analyze reports to its identifier type.
+var schemeTypes = map[string]string{
+	"visa": "payment_card", "mastercard": "payment_card", "amex": "payment_card",
+	"discover": "payment_card", "jcb": "payment_card", "unionpay": "payment_card",
+	"maestro": "payment_card", "mir": "payment_card",
+	"iban":   "bank_account",
+	"nl_bsn": "national_id", "us_ssn": "national_id", "uk_nino": "national_id",
+	"de_steuer_id": "national_id", "es_dni": "national_id", "es_nie": "national_id",
+	"it_codice_fiscale": "national_id", "be_national_number": "national_id",
+	"fr_nir": "national_id", "br_cpf": "national_id", "pt_nif": "national_id",
+	"in_aadhaar": "national_id",
+}
+
+// ibanLengths is the IBAN length per country (ISO 13616 registry).
+var ibanLengths = map[[2]byte]int{
+	{'a', 'd'}: 24, {'a', 'e'}: 23, {'a', 'l'}: 28, {'a', 't'}: 20, {'a', 'z'}: 28,
+	{'b', 'a'}: 20, {'b', 'e'}: 16, {'b', 'g'}: 22, {'b', 'h'}: 22, {'b', 'r'}: 29,
+	{'b', 'y'}: 28, {'c', 'h'}: 21, {'c', 'r'}: 22, {'c', 'y'}: 28, {'c', 'z'}: 24,
+	{'d', 'e'}: 22, {'d', 'k'}: 18, {'d', 'o'}: 28, {'e', 'e'}: 20, {'e', 'g'}: 29,
+	{'e', 's'}: 24, {'f', 'i'}: 18, {'f', 'o'}: 18, {'f', 'r'}: 27, {'g', 'b'}: 22,
+	{'g', 'e'}: 22, {'g', 'i'}: 23, {'g', 'l'}: 18, {'g', 'r'}: 27, {'g', 't'}: 28,
+	{'h', 'r'}: 21, {'h', 'u'}: 28, {'i', 'e'}: 22, {'i', 'l'}: 23, {'i', 'q'}: 23,
+	{'i', 's'}: 26, {'i', 't'}: 27, {'j', 'o'}: 30, {'k', 'w'}: 30, {'k', 'z'}: 20,
+	{'l', 'b'}: 28, {'l', 'c'}: 32, {'l', 'i'}: 21, {'l', 't'}: 20, {'l', 'u'}: 20,
+	{'l', 'v'}: 21, {'l', 'y'}: 25, {'m', 'c'}: 27, {'m', 'd'}: 24, {'m', 'e'}: 22,
+	{'m', 'k'}: 19, {'m', 'r'}: 27, {'m', 't'}: 31, {'m', 'u'}: 30, {'n', 'l'}: 18,
+	{'n', 'o'}: 15, {'p', 'k'}: 24, {'p', 'l'}: 28, {'p', 's'}: 29, {'p', 't'}: 25,
+	{'q', 'a'}: 29, {'r', 'o'}: 24, {'r', 's'}: 22, {'s', 'a'}: 24, {'s', 'c'}: 31,
+	{'s', 'e'}: 24, {'s', 'i'}: 19, {'s', 'k'}: 24, {'s', 'm'}: 27, {'s', 't'}: 25,
+	{'s', 'v'}: 28, {'t', 'l'}: 23, {'t', 'n'}: 24, {'t', 'r'}: 26, {'u', 'a'}: 29,
+	{'v', 'a'}: 22, {'v', 'g'}: 24, {'x', 'k'}: 20,
+}
+
+// cardScheme names the card scheme of a digit string by its prefix (IIN)
+// and length, or returns "" so order numbers are not taken for cards.
+func cardScheme(d []byte) string {
+	n := len(d)
+	p2 := num(d[:2])
+	p3 := num(d[:3])
+	p4 := num(d[:4])
+	switch {
+	case d[0] == 4:
+		if n == 13 || n == 16 || n == 19 {
+			return "visa"
+		}
+	case (p2 == 34 || p2 == 37) && n == 15:
+		return "amex"
+	case p2 >= 51 && p2 <= 55, p4 >= 2221 && p4 <= 2720:
+		if n == 16 {
+			return "mastercard"
+		}
+	case p4 >= 2200 && p4 <= 2204:
+		if n >= 16 {
+			return "mir"
+		}
+	case p4 == 6011, p3 >= 644 && p3 <= 649, p2 == 65:
+		if n >= 16 {
+			return "discover"
+		}
+	case p4 >= 3528 && p4 <= 3589:
+		if n >= 16 {
+			return "jcb"
+		}
+	case p2 == 62:
+		if n >= 16 {
+			return "unionpay"
+		}
+	}
+	switch p4 {
+	case 5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763:
+		return "maestro"
+	}
+	return ""
+}
+
+// digitGroup is a run of digits in the folded text; sep is the byte that
+// separated it from the previous group (0 for the first).
+type digitGroup struct {
+	start, end int32
+	sep        byte
+}
+
+// foundID is an identifier found in the folded text.
+type foundID struct {
+	scheme     string
+	start, end int32
+	masked     string
+}
+
+// maskedRef is a masked identifier ("**** 1234") in the folded text.
+type maskedRef struct {
+	start, end int32
+}
+
+// codeCandidate is a short number that may be a one-time passcode.
+type codeCandidate struct {
+	start, end int32
+}
+
+// scanIdentifiers walks the folded text once, finding identifiers, masked
+// references and passcode-sized numbers.
+func (a *analysis) scanIdentifiers() {
+	s := a.text
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case isDigit(c):
+			if isWordBefore(s, i) {
+				i = skipWord(s, i)
+				continue
+			}
+			i = a.scanNumber(i)
+		case isASCIILetter(c):
+			if isWordBefore(s, i) {
+				i = skipWord(s, i)
+				continue
+			}
+			if e := a.scanLetterID(i); e > i {
+				i = e
+				continue
+			}
+			if e := a.scanMasked(i); e > i {
+				i = e
+				continue
+			}
+			i = skipWord(s, i)
+		case c == '*':
+			if e := a.scanMasked(i); e > i {
+				i = e
+				continue
+			}
+			i++
+		default:
+			i++
+		}
+	}
+}
+
+func skipWord(s string, i int) int {
+	for i < len(s) && (isASCIIAlnum(s[i]) || s[i] >= 0x80) {
+		i++
+	}
+	return i
+}
+
+func isDigitSep(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '/' }
+
+// scanNumber reads a token of digit groups joined by single separators at
+// i and tries every window of whole groups against the numeric schemes.
+func (a *analysis) scanNumber(i int) int {
+	s := a.text
+	groups := a.groups[:0]
+	j := i
+	var sep byte
+	for {
+		st := j
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		groups = append(groups, digitGroup{start: int32(st), end: int32(j), sep: sep})
+		if j+1 < len(s) && isDigitSep(s[j]) && isDigit(s[j+1]) {
+			sep = s[j]
+			j++
+			continue
+		}
+		break
+	}
+	a.groups = groups
+	end := j
+	// A number right after "+" is a phone number, never an identifier.
+	if i > 0 && (s[i-1] == '+' || (s[i-1] == ' ' && i > 1 && s[i-2] == '+')) {
+		return end
+	}
+	last := groups[len(groups)-1]
+	if end+1 < len(s) && s[end] == '-' && isASCIILetter(s[end+1]) {
+		if e := a.tryDNI(groups, end+1); e > 0 {
+			return e
+		}
+	}
+	if end < len(s) && isASCIILetter(s[end]) {
+		if e := a.tryDNI(groups, end); e > 0 {
+			return e
+		}
+		// Digits glued to letters are a code, not a number.
+		groups = groups[:len(groups)-1]
+		end = int(last.start)
+	}
+	for g := 0; g < len(groups); {
+		if n := a.tryWindows(groups, g); n > 0 {
+			g += n
+			continue
+		}
+		g++
+	}
+	a.collectCodes(groups)
+	return max(end, int(last.end))
+}
+
+// tryWindows tries the longest run of groups starting at g first and
+// records the first identifier found; it returns how many groups it used.
+func (a *analysis) tryWindows(groups []digitGroup, g int) int {
+	total := 0
+	last := g
+	for k := g; k < len(groups); k++ {
+		total += int(groups[k].end - groups[k].start)
+		if total > 19 {
+			break
+		}
+		last = k
+	}
+	for k := last; k >= g; k-- {
+		var buf [19]byte
+		d := buf[:0]
+		for _, gr := range groups[g : k+1] {
+			for p := gr.start; p < gr.end; p++ {
+				d = append(d, a.text[p]-'0')
+			}
+		}
+		if len(d) < 8 {
+			break
+		}
+		if scheme := a.classifyDigits(d, groups[g:k+1]); scheme != "" {
+			a.addID(scheme, groups[g].start, groups[k].end)
+			return k - g + 1
+		}
+	}
+	return 0
+}
+
+// classifyDigits returns the scheme of the digit string d read from
+// groups, requiring an identifier_context word for schemes whose bare
+// numbers are ambiguous.
+func (a *analysis) classifyDigits(d []byte, groups []digitGroup) string {
+	start, end := groups[0].start, groups[len(groups)-1].end
+	if len(d) >= 12 && len(d) <= 19 && d[0] != 0 {
+		if sc := cardScheme(d); sc != "" && luhnValid(d) {
+			return sc
+		}
+	}
+	weak := func(scheme string, ok bool) bool { return ok && a.hasContext(scheme, start, end) }
+	switch len(d) {
+	case 8:
+		var b [9]byte
+		copy(b[1:], d)
+		if weak("nl_bsn", bsnValid(b[:])) {
+			return "nl_bsn"
+		}
+	case 9:
+		if ssnValid(d) && (layout(groups, "3-2-4") || a.hasContext("us_ssn", start, end)) {
+			return "us_ssn"
+		}
+		if weak("nl_bsn", bsnValid(d)) {
+			return "nl_bsn"
+		}
+		if weak("pt_nif", nifValid(d)) {
+			return "pt_nif"
+		}
+	case 11:
+		if cpfValid(d) && (layout(groups, "3.3.3-2") || a.hasContext("br_cpf", start, end)) {
+			return "br_cpf"
+		}
+		if beNationalValid(d) && (layout(groups, "2.2.2-3.2") || a.hasContext("be_national_number", start, end)) {
+			return "be_national_number"
+		}
+		if weak("de_steuer_id", steuerIDValid(d)) {
+			return "de_steuer_id"
+		}
+	case 12:
+		if weak("in_aadhaar", aadhaarValid(d)) {
+			return "in_aadhaar"
+		}
+	case 15:
+		if weak("fr_nir", nirValid(d)) {
+			return "fr_nir"
+		}
+	}
+	return ""
+}
+
+// layout reports whether the groups have exactly the given shape, e.g.
+// "3-2-4": group lengths with the separators between them.
+func layout(groups []digitGroup, shape string) bool {
+	g := 0
+	for i := 0; i < len(shape); i++ {
+		if g >= len(groups) {
+			return false
+		}
+		n := int(shape[i] - '0')
+		if int(groups[g].end-groups[g].start) != n {
+			return false
+		}
+		if i+1 < len(shape) {
+			i++
+			g++
+			if g >= len(groups) || groups[g].sep != shape[i] {
+				return false
+			}
+		}
+	}
+	return g == len(groups)-1
+}
+
+// hasContext reports whether a context word for scheme stands in the same
+// clause as [start, end) or within contextReach bytes of it.
+func (a *analysis) hasContext(scheme string, start, end int32) bool {
+	const contextReach = 40
+	ci := clauseIndex(a.clauses, start)
+	for _, h := range a.hits {
+		ph := &a.lex.phrases[h.phrase]
+		if ph.kind != kindContext || ph.sub != scheme {
+			continue
+		}
+		if (ci >= 0 && clauseIndex(a.clauses, h.start) == ci) ||
+			(h.end <= start && start-h.end <= contextReach) ||
+			(h.start >= end && h.start-end <= contextReach) {
+			return true
+		}
+	}
+	return false
+}
+
+// tryDNI checks for a Spanish DNI: 8 digits and a control letter, glued
+// or after a hyphen. It returns the end of the DNI or 0.
+func (a *analysis) tryDNI(groups []digitGroup, letterAt int) int {
+	s := a.text
+	if letterAt+1 < len(s) && isWordAt(s, letterAt+1) {
+		return 0
+	}
+	var buf [8]byte
+	d := buf[:0]
+	for _, g := range groups {
+		for p := g.start; p < g.end; p++ {
+			if len(d) == 8 {
+				return 0
+			}
+			d = append(d, s[p]-'0')
+		}
+	}
+	if len(d) != 8 || !dniLetterValid(num(d), s[letterAt]) {
+		return 0
+	}
+	a.addID("es_dni", groups[0].start, int32(letterAt+1))
+	return letterAt + 1
+}
+
+// collectCodes keeps numbers shaped like a one-time passcode: 4–8 digits
+// in one group or two ("123-456", "123 456").
+func (a *analysis) collectCodes(groups []digitGroup) {
+	if len(groups) == 0 || len(groups) > 2 {
+		return
+	}
+	n := 0
+	for _, g := range groups {
+		n += int(g.end - g.start)
+	}
+	if n < 4 || n > 8 || (len(groups) == 2 && groups[1].sep != '-' && groups[1].sep != ' ') {
+		return
+	}
+	st, en := groups[0].start, groups[len(groups)-1].end
+	for _, id := range a.ids {
+		if id.start < en && st < id.end {
+			return
+		}
+	}
+	// Amounts and percentages are not codes.
+	if (st > 0 && isCurrencyBefore(a.text, int(st))) || (int(en) < len(a.text) && a.text[en] == '%') {
+		return
+	}
+	a.codes = append(a.codes, codeCandidate{start: st, end: en})
+}
+
+func isCurrencyBefore(s string, i int) bool {
+	if s[i-1] == ' ' {
+		i--
+	}
+	if i == 0 {
+		return false
+	}
+	switch s[i-1] {
+	case '$', '.', ',':
+		return true
+	}
+	if i >= 3 {
+		switch s[i-3 : i] {
+		case "€", "£", "eur", "usd", "gbp", "brl", "chf":
+			return true
+		}
+	}
+	if i >= 2 && s[i-2:i] == "r$" {
+		return true
+	}
+	return false
+}

@@ -1,0 +1,61 @@
+package textscan
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestCompileLexiconRejectsBadSpecs(t *testing.T) {
+	tests := []struct {
+		name string
+		spec LexiconSpec
+	}{
+		{"empty", LexiconSpec{}},
+		{"empty_phrase", LexiconSpec{RequestCues: Phrases{"en": {"  "}}}},
+		{"leading_gap", LexiconSpec{RequestCues: Phrases{"en": {"... doorgeven"}}}},
+		{"trailing_gap", LexiconSpec{RequestCues: Phrases{"nl": {"graag uw ..."}}}},
+		{"unknown_identifier_type", LexiconSpec{IdentifierNouns: map[string]Phrases{"passport": {"en": {"passport"}}}}},
+		{"unknown_context_scheme", LexiconSpec{IdentifierContext: map[string][]string{"xx_id": {"id"}}}},
+		{"empty_keyword", LexiconSpec{RequestCues: Phrases{"en": {"send"}}, OptOutKeywords: Phrases{"en": {"!!"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := CompileLexicon(tt.spec)
+			if err == nil || !errors.Is(err, ErrInvalidLexicon) {
+				t.Errorf("CompileLexicon = %v, %v; want ErrInvalidLexicon", l, err)
+			}
+		})
+	}
+}
+
+func TestCompileLexiconAcceptsNewLanguage(t *testing.T) {
+	// A policy author adds Italian without touching Go.
+	l, err := CompileLexicon(LexiconSpec{
+		RequestCues:     Phrases{"it": {"inviaci il tuo", "ci ... comunichi"}},
+		IdentifierNouns: map[string]Phrases{"payment_card": {"it": {"numero della carta"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"Inviaci il tuo numero della carta.", "Ci può comunichi il numero della carta?"} {
+		if f := l.Analyze(text); len(f.Requests) != 1 || f.Requests[0].Type != "payment_card" {
+			t.Errorf("Analyze(%q) requests = %+v", text, f.Requests)
+		}
+	}
+}
+
+func TestShippedLexiconCoversEveryKey(t *testing.T) {
+	l := shippedLexicon(t)
+	counts := map[kind]int{}
+	for _, ph := range l.phrases {
+		counts[ph.kind]++
+	}
+	for k := kindCue; k <= kindContext; k++ {
+		if counts[k] == 0 {
+			t.Errorf("no phrases of kind %d in the shipped lexicon", k)
+		}
+	}
+	if len(l.optOut) == 0 {
+		t.Error("no opt-out keywords in the shipped lexicon")
+	}
+}

@@ -1,0 +1,215 @@
+package textscan
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalized is a text folded for matching, with a map back to the original.
+type Normalized struct {
+	// Text is the text after NFKC/NFKD compatibility mapping, with
+	// zero-width characters stripped, accents removed, letters lower-cased,
+	// typographic apostrophes and dashes made ASCII and runs of blanks
+	// collapsed to one space.
+	Text string
+	// Origin holds, for every byte of Text, the rune offset in the original
+	// text of the character that produced it.
+	Origin []int32
+	// Runes is the number of runes in the original text.
+	Runes int
+}
+
+// Span maps the byte range [start, end) of Text back to rune offsets in the
+// original text.
+func (n Normalized) Span(start, end int) Span {
+	return originSpan(n.Origin, n.Runes, start, end)
+}
+
+// originSpan is Normalized.Span on the raw mapping so the hot path needs no
+// Normalized value.
+func originSpan(origin []int32, runes, start, end int) Span {
+	if start >= len(origin) {
+		return Span{Start: runes, End: runes}
+	}
+	if end <= start {
+		s := int(origin[start])
+		return Span{Start: s, End: s}
+	}
+	return Span{Start: int(origin[start]), End: int(origin[end-1]) + 1}
+}
+
+// Normalize folds text for matching and records where each byte came from.
+func Normalize(text string) Normalized {
+	buf, origin, runes := fold(make([]byte, 0, len(text)), make([]int32, 0, len(text)), text)
+	return Normalized{Text: string(buf), Origin: origin, Runes: runes}
+}
+
+// foldString folds a lexicon phrase the same way message texts are folded,
+// so phrases and texts meet in one alphabet.
+func foldString(s string) string {
+	buf, _, _ := fold(nil, nil, s)
+	return string(buf)
+}
+
+// fold appends the folded form of text to dst and the rune offset of each
+// produced byte to origin.
+func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
+	ri := int32(0)
+	for i := 0; i < len(text); ri++ {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			i++
+			dst, origin = appendFolded(dst, origin, ri, c)
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if mapped, ok := mapSpecial(r); ok {
+			i += size
+			if mapped != 0 {
+				dst, origin = appendFolded(dst, origin, ri, mapped)
+			}
+			continue
+		}
+		p := norm.NFKD.PropertiesString(text[i:])
+		i += size
+		if d := p.Decomposition(); d != nil {
+			for j := 0; j < len(d); {
+				dr, ds := utf8.DecodeRune(d[j:])
+				j += ds
+				dst, origin = appendRune(dst, origin, ri, dr)
+			}
+			continue
+		}
+		dst, origin = appendRune(dst, origin, ri, r)
+	}
+	return dst, origin, int(ri)
+}
+
+// mapSpecial handles the characters the compatibility decomposition leaves
+// alone but that obfuscate or vary text: zero-width and bidi controls are
+// dropped (mapped to 0), typographic punctuation becomes ASCII.
+func mapSpecial(r rune) (byte, bool) {
+	switch {
+	case r == 0xAD, r == 0x180E, r >= 0x200B && r <= 0x200F, r >= 0x202A && r <= 0x202E,
+		r >= 0x2060 && r <= 0x2064, r >= 0x2066 && r <= 0x2069, r == 0xFEFF:
+		return 0, true
+	case r == 0x2018, r == 0x2019, r == 0x201B, r == 0x2032, r == 0x02BC, r == 0x00B4:
+		return '\'', true
+	case r >= 0x2010 && r <= 0x2015, r == 0x2212, r == 0xFE63, r == 0xFF0D:
+		return '-', true
+	case r == 0x2028, r == 0x2029, r == 0x85:
+		return '\n', true
+	case r == 0xBF, r == 0xA1: // ¿ ¡ open a clause; they carry no meaning for matching.
+		return ' ', true
+	case r == 0x2022, r == 0x25CF, r == 0x2217, r == 0x2731, r == 0xFF0A: // bullets and stars used as masks
+		return '*', true
+	}
+	return 0, false
+}
+
+// appendRune lower-cases r, drops combining marks and expands the few
+// letters that have no decomposition but a common ASCII spelling.
+func appendRune(dst []byte, origin []int32, ri int32, r rune) ([]byte, []int32) {
+	if r < utf8.RuneSelf {
+		return appendFolded(dst, origin, ri, byte(r))
+	}
+	if unicode.Is(unicode.Mn, r) {
+		return dst, origin
+	}
+	if unicode.IsSpace(r) {
+		return appendFolded(dst, origin, ri, ' ')
+	}
+	var exp string
+	switch r {
+	case 'ß', 'ẞ':
+		exp = "ss"
+	case 'æ', 'Æ':
+		exp = "ae"
+	case 'œ', 'Œ':
+		exp = "oe"
+	case 'ø', 'Ø':
+		exp = "o"
+	case 'đ', 'Đ':
+		exp = "d"
+	case 'ł', 'Ł':
+		exp = "l"
+	case 'ı':
+		exp = "i"
+	}
+	if exp != "" {
+		for k := 0; k < len(exp); k++ {
+			dst, origin = appendFolded(dst, origin, ri, exp[k])
+		}
+		return dst, origin
+	}
+	r = unicode.ToLower(r)
+	if r < utf8.RuneSelf {
+		return appendFolded(dst, origin, ri, byte(r))
+	}
+	n := len(dst)
+	dst = utf8.AppendRune(dst, r)
+	for k := n; k < len(dst); k++ {
+		origin = append(origin, ri)
+	}
+	return dst, origin
+}
+
+// appendFolded appends one ASCII byte, lower-casing it, collapsing blanks
+// and turning a hyphen between two letters into a space so "envoyez-nous"
+// and "envoyez nous" read alike.
+func appendFolded(dst []byte, origin []int32, ri int32, c byte) ([]byte, []int32) {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		c += 'a' - 'A'
+	case c == '\t' || c == '\v' || c == '\f':
+		c = ' '
+	case c == '\r':
+		c = '\n'
+	case c < ' ' && c != '\n':
+		return dst, origin
+	}
+	n := len(dst)
+	if c == ' ' && (n == 0 || dst[n-1] == ' ' || dst[n-1] == '\n') {
+		return dst, origin
+	}
+	if c >= 'a' && c <= 'z' && n >= 2 && dst[n-1] == '-' && isASCIILetter(dst[n-2]) {
+		dst[n-1] = ' '
+	}
+	return append(dst, c), append(origin, ri)
+}
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isASCIIAlnum(c byte) bool { return isASCIILetter(c) || isDigit(c) }
+
+// isWordAt reports whether the folded text has a letter or digit starting at
+// byte i.
+func isWordAt(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	c := s[i]
+	if c < utf8.RuneSelf {
+		return isASCIIAlnum(c)
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// isWordBefore reports whether the folded text has a letter or digit ending
+// just before byte i.
+func isWordBefore(s string, i int) bool {
+	if i <= 0 || i > len(s) {
+		return false
+	}
+	c := s[i-1]
+	if c < utf8.RuneSelf {
+		return isASCIIAlnum(c)
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}

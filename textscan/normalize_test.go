@@ -1,0 +1,51 @@
+package textscan
+
+import (
+	"testing"
+	"unicode/utf8"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"lower_and_accents", "Número de Tarjeta ÉÀÇ", "numero de tarjeta eac"},
+		{"full_width_digits_and_letters", "ＣＡＲＤ ４１１１", "card 4111"},
+		{"zero_width_stripped", "41\u200b11\u200c1\u200d1\u2060\ufeff1\u00ad1", "41111111"},
+		{"blanks_collapsed", "a \t  b\u00a0\u00a0c", "a b c"},
+		{"newlines_kept", "a\r\nb\n\nc", "a\n\nb\n\nc"},
+		{"hyphen_between_letters_is_space", "envoyez-nous 12-34", "envoyez nous 12-34"},
+		{"typographic_apostrophe", "carte d’identité", "carte d'identite"},
+		{"spanish_opening_marks", "Ja. ¿Cuál es su DNI?", "ja. cual es su dni?"},
+		{"eszett", "Straße", "strasse"},
+		{"decomposed_accent", "cafe\u0301", "cafe"},
+		{"bullet_mask", "•••• 1234", "**** 1234"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := Normalize(tt.in)
+			if n.Text != tt.want {
+				t.Errorf("Normalize(%q).Text = %q, want %q", tt.in, n.Text, tt.want)
+			}
+			if len(n.Origin) != len(n.Text) {
+				t.Fatalf("len(Origin) = %d, len(Text) = %d", len(n.Origin), len(n.Text))
+			}
+			if n.Runes != utf8.RuneCountInString(tt.in) {
+				t.Errorf("Runes = %d, want %d", n.Runes, utf8.RuneCountInString(tt.in))
+			}
+		})
+	}
+}
+
+func TestNormalizeSpanMapsToOriginal(t *testing.T) {
+	in := "Ｐａｙ: ４１１１\u200b１１１１ ok"
+	n := Normalize(in)
+	// "pay: 41111111 ok": the digits are bytes 5..13 of the folded text.
+	sp := n.Span(5, 13)
+	if got := string([]rune(in)[sp.Start:sp.End]); got != "４１１１\u200b１１１１" {
+		t.Errorf("Span(5,13) = %q", got)
+	}
+	if sp := n.Span(len(n.Text), len(n.Text)); sp.Start != n.Runes {
+		t.Errorf("empty span at end = %+v, want start %d", sp, n.Runes)
+	}
+}

@@ -1,0 +1,258 @@
+package textscan
+
+import "strings"
+
+// Partial markers qualify the nearest identifier noun after them ("last 4
+// digits of your card") within partialAfterReach bytes, else the nearest
+// before them ("card ending in 1234") within partialBeforeReach bytes.
+const (
+	partialAfterReach  = 30
+	partialBeforeReach = 25
+)
+
+// clauseView holds one clause's lexicon hits by role while requests are
+// worked out.
+type clauseView struct {
+	cues, notices, idNouns, docNouns, captures []hit
+	partials                                   []hit
+	consumed                                   []hit
+}
+
+func (v *clauseView) reset() {
+	v.cues, v.notices, v.idNouns = v.cues[:0], v.notices[:0], v.idNouns[:0]
+	v.docNouns, v.captures = v.docNouns[:0], v.captures[:0]
+	v.partials, v.consumed = v.partials[:0], v.consumed[:0]
+}
+
+// findRequests applies the asking rule clause by clause: a request cue and
+// an identifier noun share a clause, the noun not under a notice and not
+// partial; or a capture verb meets a document noun.
+func (a *analysis) findRequests() {
+	v := &a.cv
+	hi := 0
+	for _, c := range a.clauses {
+		v.reset()
+		for ; hi < len(a.hits) && a.hits[hi].start < c.end; hi++ {
+			h := a.hits[hi]
+			if h.start < c.start || h.end > c.end {
+				continue
+			}
+			switch a.lex.phrases[h.phrase].kind {
+			case kindCue:
+				v.cues = append(v.cues, h)
+			case kindNotice:
+				v.notices = append(v.notices, h)
+			case kindIDNoun:
+				v.idNouns = append(v.idNouns, h)
+			case kindDocNoun:
+				v.docNouns = append(v.docNouns, h)
+			case kindCapture:
+				v.captures = append(v.captures, h)
+			case kindPartial:
+				v.partials = append(v.partials, h)
+			}
+		}
+		if len(v.idNouns) == 0 && len(v.docNouns) == 0 {
+			continue
+		}
+		for _, m := range a.masked {
+			if m.start >= c.start && m.end <= c.end {
+				v.partials = append(v.partials, hit{phrase: -1, start: m.start, end: m.end})
+			}
+		}
+		// A cue inside a notice ("never ask for your") is the notice's verb.
+		v.cues = dropOverlapping(dropContained(v.cues), v.notices)
+		v.notices = dropContained(v.notices)
+		v.captures = dropOverlapping(v.captures, v.notices)
+		v.idNouns = dropContained(v.idNouns)
+		a.clauseRequests(c, v)
+	}
+}
+
+func (a *analysis) clauseRequests(c clause, v *clauseView) {
+	var seen []string
+	add := func(typ string, cue, noun hit) {
+		for _, s := range seen {
+			if s == typ {
+				return
+			}
+		}
+		seen = append(seen, typ)
+		a.out.Requests = append(a.out.Requests, Request{
+			Type:     typ,
+			Cue:      a.lex.phrases[cue.phrase].term,
+			Noun:     a.lex.phrases[noun.phrase].term,
+			Evidence: a.evidence(c),
+			Span:     a.span(c.start, c.end),
+		})
+	}
+	if len(v.captures) > 0 {
+		for _, d := range v.docNouns {
+			if _, negated := v.governing(d); negated {
+				continue
+			}
+			v.consumed = append(v.consumed, d)
+			add("document", nearest(v.captures, d), d)
+		}
+	}
+	for _, n := range v.idNouns {
+		if containedIn(n, v.consumed) || v.isPartial(n) {
+			continue
+		}
+		if cue, negated := v.governing(n); !negated && cue.phrase >= 0 {
+			add(a.lex.phrases[n.phrase].sub, cue, n)
+		}
+	}
+}
+
+// governing finds what rules a noun: the closest cue or notice that starts
+// before it, or failing that the closest after it. A notice negates the
+// noun; a cue asks for it. With neither, the result has phrase -1.
+func (v *clauseView) governing(n hit) (hit, bool) {
+	prev, next := hit{phrase: -1}, hit{phrase: -1}
+	prevNotice, nextNotice := false, false
+	consider := func(m hit, notice bool) {
+		switch {
+		case m.start < n.start:
+			if prev.phrase < 0 || m.start > prev.start || (m.start == prev.start && notice) {
+				prev, prevNotice = m, notice
+			}
+		case m.start >= n.end:
+			if next.phrase < 0 || m.start < next.start {
+				next, nextNotice = m, notice
+			}
+		}
+	}
+	for _, m := range v.cues {
+		consider(m, false)
+	}
+	for _, m := range v.notices {
+		consider(m, true)
+	}
+	if prev.phrase >= 0 {
+		return prev, prevNotice
+	}
+	return next, nextNotice
+}
+
+// isPartial reports whether a partial marker in the clause qualifies n.
+func (v *clauseView) isPartial(n hit) bool {
+	for _, p := range v.partials {
+		if q, ok := v.qualified(p); ok && q == n {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *clauseView) qualified(p hit) (hit, bool) {
+	for _, n := range v.idNouns {
+		if n.start >= p.end && n.start-p.end <= partialAfterReach {
+			return n, true
+		}
+	}
+	for i := len(v.idNouns) - 1; i >= 0; i-- {
+		if n := v.idNouns[i]; n.end <= p.start && p.start-n.end <= partialBeforeReach {
+			return n, true
+		}
+	}
+	return hit{}, false
+}
+
+// nearest returns the hit in hs closest to n.
+func nearest(hs []hit, n hit) hit {
+	best, bestDist := hs[0], int32(-1)
+	for _, h := range hs {
+		d := n.start - h.end
+		if h.start >= n.end {
+			d = h.start - n.end
+		}
+		if d < 0 {
+			d = 0
+		}
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = h, d
+		}
+	}
+	return best
+}
+
+// dropOverlapping removes from hs every hit overlapping one in by.
+func dropOverlapping(hs, by []hit) []hit {
+	if len(by) == 0 {
+		return hs
+	}
+	n := 0
+	for _, h := range hs {
+		if !overlapsAny(h, by) {
+			hs[n] = h
+			n++
+		}
+	}
+	return hs[:n]
+}
+
+// dropContained removes hits lying inside a longer hit of the same list,
+// so "card number" inside "credit card number" counts once. hs is sorted
+// by start, longest first.
+func dropContained(hs []hit) []hit {
+	n := 0
+	for _, h := range hs {
+		if !containedIn(h, hs[:n]) {
+			hs[n] = h
+			n++
+		}
+	}
+	return hs[:n]
+}
+
+func overlapsAny(h hit, by []hit) bool {
+	for _, b := range by {
+		if h.start < b.end && b.start < h.end {
+			return true
+		}
+	}
+	return false
+}
+
+func containedIn(h hit, by []hit) bool {
+	for _, b := range by {
+		if b.start <= h.start && h.end <= b.end && b != h {
+			return true
+		}
+	}
+	return false
+}
+
+// evidence returns the clause as written, with identifiers masked.
+func (a *analysis) evidence(c clause) string {
+	sp := a.span(c.start, c.end)
+	var b strings.Builder
+	ri := 0
+	skipTo := -1
+	for _, r := range a.orig {
+		if ri >= sp.End {
+			break
+		}
+		if ri >= sp.Start && ri >= skipTo {
+			if id, ok := a.idAt(ri); ok {
+				b.WriteString(id.masked)
+				skipTo = a.span(id.start, id.end).End
+			} else {
+				b.WriteRune(r)
+			}
+		}
+		ri++
+	}
+	return b.String()
+}
+
+// idAt returns the identifier whose original span starts at rune ri.
+func (a *analysis) idAt(ri int) (foundID, bool) {
+	for _, id := range a.ids {
+		if a.span(id.start, id.end).Start == ri {
+			return id, true
+		}
+	}
+	return foundID{}, false
+}

@@ -1,0 +1,187 @@
+package textscan
+
+import "strings"
+
+// Passcode cues pair with a code in the same clause within
+// passcodeClauseReach bytes, or across a line break within passcodeReach.
+const (
+	passcodeClauseReach = 80
+	passcodeReach       = 40
+)
+
+// findPasscodes pairs passcode-sized numbers with a passcode cue nearby.
+func (a *analysis) findPasscodes() {
+	if len(a.codes) == 0 {
+		return
+	}
+	for _, code := range a.codes {
+		if a.inMasked(code.start, code.end) {
+			continue
+		}
+		ci := clauseIndex(a.clauses, code.start)
+		for _, h := range a.hits {
+			if a.lex.phrases[h.phrase].kind != kindPasscodeCue || a.overlapsKind(h, kindPasscodeException) {
+				continue
+			}
+			d := distance(h, code.start, code.end)
+			if d < 0 {
+				continue
+			}
+			same := ci >= 0 && clauseIndex(a.clauses, h.start) == ci
+			if (same && d <= passcodeClauseReach) || d <= passcodeReach {
+				a.out.Passcodes = append(a.out.Passcodes, Match{
+					Kind: "passcode",
+					Term: maskCode(a.text[code.start:code.end]),
+					Span: a.span(code.start, code.end),
+				})
+				break
+			}
+		}
+	}
+}
+
+// distance is the gap in bytes between h and [start, end), or -1 when they
+// overlap.
+func distance(h hit, start, end int32) int32 {
+	switch {
+	case h.end <= start:
+		return start - h.end
+	case h.start >= end:
+		return h.start - end
+	}
+	return -1
+}
+
+func maskCode(code string) string {
+	b := []byte(code)
+	for i, c := range b {
+		if isDigit(c) {
+			b[i] = '*'
+		}
+	}
+	return string(b)
+}
+
+func (a *analysis) inMasked(start, end int32) bool {
+	for _, m := range a.masked {
+		if start < m.end && m.start < end {
+			return true
+		}
+	}
+	return false
+}
+
+// overlapsKind reports whether h overlaps a hit of kind k.
+func (a *analysis) overlapsKind(h hit, k kind) bool {
+	for _, o := range a.hits {
+		if o.start >= h.end {
+			break
+		}
+		if o.end > h.start && a.lex.phrases[o.phrase].kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// findPromotions reports promotional phrases that no exception overlaps and
+// that are not part of a code ("ord-sale-99"), then percentage discounts.
+func (a *analysis) findPromotions() {
+	lastEnd := int32(-1)
+	for _, h := range a.hits {
+		ph := &a.lex.phrases[h.phrase]
+		if ph.kind != kindPromo || h.start < lastEnd {
+			continue
+		}
+		if a.overlapsKind(h, kindPromoException) || a.codeLike(h) || a.beforePasscode(h) {
+			continue
+		}
+		a.out.Promotions = append(a.out.Promotions, Match{Kind: "promotion", Term: ph.term, Span: a.span(h.start, h.end)})
+		lastEnd = h.end
+	}
+	a.findPercentOff()
+}
+
+// codeLike reports whether a promotional word is glued into an order or
+// product code by "-", "_" or "/".
+func (a *analysis) codeLike(h hit) bool {
+	s := a.text
+	isJoin := func(c byte) bool { return c == '-' || c == '_' || c == '/' }
+	if int(h.end)+1 < len(s) && isJoin(s[h.end]) && isASCIIAlnum(s[h.end+1]) {
+		return true
+	}
+	return h.start >= 2 && isJoin(s[h.start-1]) && isASCIIAlnum(s[h.start-2])
+}
+
+// beforePasscode reports whether a promotional phrase ("use code") directly
+// introduces a one-time passcode, which makes it an instruction, not a promotion.
+func (a *analysis) beforePasscode(h hit) bool {
+	for _, p := range a.codes {
+		if p.start >= h.end && p.start-h.end <= 3 {
+			for _, m := range a.out.Passcodes {
+				if a.span(p.start, p.end) == m.Span {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// findPercentOff finds percentages that are discounts: "-20%", or a
+// percent_off_words word right after ("20% off", "20 % de descuento") or
+// just before ("korting van 20%", "save 20%").
+func (a *analysis) findPercentOff() {
+	s := a.text
+	for i := strings.IndexByte(s, '%'); i >= 0; {
+		numEnd := i
+		if numEnd > 0 && s[numEnd-1] == ' ' {
+			numEnd--
+		}
+		numStart := numEnd
+		for numStart > 0 && (isDigit(s[numStart-1]) || ((s[numStart-1] == ',' || s[numStart-1] == '.') && numStart >= 2 && isDigit(s[numStart-2]))) {
+			numStart--
+		}
+		if numStart < numEnd && isDigit(s[numStart]) && !isWordBefore(s, numStart) {
+			start, end := int32(numStart), int32(i+1)
+			promo := false
+			if numStart >= 1 && s[numStart-1] == '-' && !isWordBefore(s, numStart-1) {
+				start, promo = int32(numStart-1), true
+			}
+			for _, h := range a.hits {
+				if promo || h.start > end+4 {
+					break
+				}
+				if a.lex.phrases[h.phrase].kind != kindPercentWord {
+					continue
+				}
+				if h.start >= end && h.start-end <= 4 && !hasBreak(s, int(end), int(h.start)) {
+					end, promo = h.end, true
+				} else if h.end <= start && start-h.end <= 6 && !hasBreak(s, int(h.end), int(start)) {
+					start, promo = h.start, true
+				}
+			}
+			if promo {
+				a.out.Promotions = append(a.out.Promotions, Match{Kind: "promotion", Term: s[start:end], Span: a.span(start, end)})
+			}
+		}
+		next := strings.IndexByte(s[i+1:], '%')
+		if next < 0 {
+			break
+		}
+		i += next + 1
+	}
+}
+
+// findOptOuts reports opt-out instructions, longest first where they overlap.
+func (a *analysis) findOptOuts() {
+	lastEnd := int32(-1)
+	for _, h := range a.hits {
+		ph := &a.lex.phrases[h.phrase]
+		if ph.kind != kindOptOut || h.start < lastEnd {
+			continue
+		}
+		a.out.OptOutInstructions = append(a.out.OptOutInstructions, Match{Kind: "opt_out_instruction", Term: ph.term, Span: a.span(h.start, h.end)})
+		lastEnd = h.end
+	}
+}
