@@ -1,0 +1,14 @@
+// Package policies holds sendgate's default policy bundle, embedded in the
+// binary so the server runs with no flags.
+package policies
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed .manifest sendgate
+var files embed.FS
+
+// FS returns the default bundle's files, rooted at the bundle root.
+func FS() fs.FS { return files }

@@ -1,0 +1,94 @@
+# METADATA
+# title: Message categories
+# description: >-
+#   "Utility must be non-promotional and specific to the user's order, account
+#   or a safety-critical matter. Mixed content (an order update with a promo) is
+#   marketing. One-time passcodes only in AUTHENTICATION templates."
+package sendgate.rules.category
+
+import data.sendgate.facts
+
+# METADATA
+# title: Category missing
+# description: >-
+#   Every message declares MARKETING, UTILITY, AUTHENTICATION or SERVICE; a
+#   message whose category is unspecified cannot be judged.
+# custom:
+#   code: category.missing
+deny contains reason if {
+	input.message.category == "CATEGORY_UNSPECIFIED"
+	reason := {
+		"code": "category.missing",
+		"message": "The message has no category. Set it to MARKETING, UTILITY, AUTHENTICATION or SERVICE.",
+	}
+}
+
+# METADATA
+# title: Promotional text in a non-marketing message
+# description: >-
+#   "Utility must be non-promotional ... Mixed content (an order update with a
+#   promo) is marketing." A UTILITY, AUTHENTICATION or SERVICE message whose
+#   text is promotional.
+# custom:
+#   code: category.mismatch
+deny contains reason if {
+	non_promotional_categories[input.message.category]
+	count(facts.findings.promotions) > 0
+	reason := {
+		"code": "category.mismatch",
+		"message": sprintf(
+			"The text is promotional, which a %s message may not be. Send it as MARKETING (with a marketing opt-in), or remove the promotion.",
+			[trim_prefix(input.message.category, "CATEGORY_")],
+		),
+		"evidence": first_excerpt(facts.findings.promotions),
+	}
+}
+
+# non_promotional_categories may carry no promotion.
+non_promotional_categories := {
+	"CATEGORY_UTILITY",
+	"CATEGORY_AUTHENTICATION",
+	"CATEGORY_SERVICE",
+}
+
+# METADATA
+# title: One-time passcode outside an authentication message
+# description: >-
+#   "One-time passcodes only in AUTHENTICATION templates." The text carries a
+#   one-time passcode but the category is not AUTHENTICATION.
+# custom:
+#   code: category.authentication_required
+deny contains reason if {
+	input.message.category != "CATEGORY_AUTHENTICATION"
+	count(facts.findings.passcodes) > 0
+	reason := {
+		"code": "category.authentication_required",
+		"message": "The text carries a one-time passcode. Send passcodes only in an AUTHENTICATION template.",
+		"evidence": first_match(facts.findings.passcodes).term,
+	}
+}
+
+# METADATA
+# title: Marketing disabled
+# description: >-
+#   "You may not send advertising, marketing or promotional messages." (the
+#   policy edition before June 2023). MARKETING while config.marketing_enabled
+#   is false; it is true in the default bundle.
+# custom:
+#   code: category.marketing_disabled
+deny contains reason if {
+	facts.marketing
+	facts.marketing_disabled
+	reason := {
+		"code": "category.marketing_disabled",
+		"message": "This policy bundle does not allow promotional messages. Do not send MARKETING messages.",
+	}
+}
+
+# first_match is the finding that starts first in the text.
+first_match(matches) := sort([[m.start, m.end, m] | some m in matches])[0][2]
+
+# first_excerpt is the text of the first finding as the recipient reads it.
+first_excerpt(matches) := substring(input.message.text, m.start, m.end - m.start) if {
+	m := first_match(matches)
+}

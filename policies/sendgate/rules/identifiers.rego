@@ -1,0 +1,135 @@
+# METADATA
+# title: Sensitive identifiers
+# description: >-
+#   "Don't share or ask people to share full length individual payment card
+#   numbers, financial account numbers, personal ID card numbers, or other
+#   sensitive identifiers." Template review adds: not requesting documents that
+#   may contain them; partial identifiers ("last 4 digits of your SSN") are OK.
+#   The Go text analysis finds the requests (a request cue and an identifier
+#   noun in one clause, not negated, not partial) and the checksum-valid
+#   identifiers; these rules decide on its findings.
+package sendgate.rules.identifiers
+
+import data.sendgate.facts
+
+# METADATA
+# title: Asks for a payment card number
+# description: >-
+#   "Don't ... ask people to share full length individual payment card
+#   numbers." The text asks the recipient to share a payment card number (or
+#   its CVV or expiry date).
+# custom:
+#   code: identifier.requested.payment_card
+deny contains reason if {
+	some request in facts.findings.requests
+	request.type == "payment_card"
+	reason := {
+		"code": "identifier.requested.payment_card",
+		"message": "The text asks the recipient for payment card details. Never collect card numbers, CVVs or expiry dates in a chat; send a link to a secure payment page instead.",
+		"evidence": request.evidence,
+	}
+}
+
+# METADATA
+# title: Asks for a bank account number
+# description: >-
+#   "Don't ... ask people to share ... financial account numbers." The text asks
+#   for a bank account number, IBAN or other financial account number.
+# custom:
+#   code: identifier.requested.bank_account
+deny contains reason if {
+	some request in facts.findings.requests
+	request.type == "bank_account"
+	reason := {
+		"code": "identifier.requested.bank_account",
+		"message": "The text asks the recipient for a bank account number. Never collect account numbers or IBANs in a chat; use a secure form or payment page instead.",
+		"evidence": request.evidence,
+	}
+}
+
+# METADATA
+# title: Asks for a personal ID number
+# description: >-
+#   "Don't ... ask people to share ... personal ID card numbers, or other
+#   sensitive identifiers." The text asks for a personal ID number (BSN, SSN,
+#   passport or national ID card number, ...).
+# custom:
+#   code: identifier.requested.national_id
+deny contains reason if {
+	some request in facts.findings.requests
+	request.type == "national_id"
+	reason := {
+		"code": "identifier.requested.national_id",
+		"message": "The text asks the recipient for a personal ID number. Never collect ID, passport or social security numbers in a chat; use a secure form instead.",
+		"evidence": request.evidence,
+	}
+}
+
+# METADATA
+# title: Asks for a copy of an ID document or bank card
+# description: >-
+#   Template review: not requesting documents that may contain sensitive
+#   identifiers. The text asks for a photo, scan or copy of an ID document,
+#   bank card or bank statement.
+# custom:
+#   code: identifier.requested.document
+deny contains reason if {
+	some request in facts.findings.requests
+	request.type == "document"
+	reason := {
+		"code": "identifier.requested.document",
+		"message": "The text asks the recipient for a photo, scan or copy of an ID document, bank card or bank statement. Never collect such documents in a chat; use a secure upload page instead.",
+		"evidence": request.evidence,
+	}
+}
+
+# METADATA
+# title: Discloses a payment card number
+# description: >-
+#   "Don't share ... full length individual payment card numbers." The text
+#   contains a full card number that passes the Luhn check.
+# custom:
+#   code: identifier.disclosed.payment_card
+deny contains reason if {
+	some identifier in facts.findings.identifiers
+	identifier.type == "payment_card"
+	reason := {
+		"code": "identifier.disclosed.payment_card",
+		"message": "The text contains a full payment card number. Show at most its last 4 digits.",
+		"evidence": identifier.masked,
+	}
+}
+
+# METADATA
+# title: Discloses a bank account number
+# description: >-
+#   "Don't share ... full length ... financial account numbers." The text
+#   contains a full IBAN that passes the mod-97 check.
+# custom:
+#   code: identifier.disclosed.bank_account
+deny contains reason if {
+	some identifier in facts.findings.identifiers
+	identifier.type == "bank_account"
+	reason := {
+		"code": "identifier.disclosed.bank_account",
+		"message": "The text contains a full IBAN. Show at most its last 4 characters.",
+		"evidence": identifier.masked,
+	}
+}
+
+# METADATA
+# title: Discloses a personal ID number
+# description: >-
+#   "Don't share ... personal ID card numbers, or other sensitive identifiers."
+#   The text contains a national ID number that passes its country's checksum.
+# custom:
+#   code: identifier.disclosed.national_id
+deny contains reason if {
+	some identifier in facts.findings.identifiers
+	identifier.type == "national_id"
+	reason := {
+		"code": "identifier.disclosed.national_id",
+		"message": "The text contains a full personal ID number. Remove it, or show at most its last few characters.",
+		"evidence": identifier.masked,
+	}
+}

@@ -1,0 +1,33 @@
+# METADATA
+# title: Customer service window
+# description: >-
+#   "24-hour customer service window. Opens (and resets) on each message or call
+#   from the user; the business's own messages never reset it. While open: any
+#   message type. Closed: only approved templates, and only with opt-in."
+package sendgate.rules.window
+
+import data.sendgate.facts
+
+# METADATA
+# title: Free-form message outside the window
+# description: >-
+#   "Closed: only approved templates." A non-template message (TEXT,
+#   INTERACTIVE, MEDIA) while the customer service window is closed.
+# custom:
+#   code: window.closed
+deny contains reason if {
+	facts.business_initiated
+	not facts.template_message
+	reason := {
+		"code": "window.closed",
+		"message": sprintf(
+			"The %d-hour customer service window is closed (%s). Outside the window only approved templates may be sent; send an approved template instead.",
+			[facts.config.window_hours, last_heard],
+		),
+	}
+}
+
+# last_heard says when the recipient last wrote, for the message.
+default last_heard := "the recipient has not written to you"
+
+last_heard := sprintf("the recipient last wrote at %s", [time.format(input.conversation.last_inbound_at)])
