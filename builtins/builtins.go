@@ -1,0 +1,100 @@
+// Package builtins exposes sendgate's Go text analysis to Rego as custom
+// built-in functions, bound to the lexicon of one policy bundle.
+package builtins
+
+import (
+	"errors"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/open-policy-agent/opa/v1/types"
+
+	"github.com/sendgate/sendgate/textscan"
+)
+
+// Names of the built-ins as policies call them.
+const (
+	AnalyzeName          = "sendgate.text.analyze"
+	IsOptOutKeywordName  = "sendgate.text.is_opt_out_keyword"
+	errNotAString        = "operand 1 must be a string"
+	findingsObjectFields = 7
+)
+
+var (
+	analyzeDecl = types.NewFunction(
+		types.Args(types.Named("text", types.S).Description("the message text as the recipient reads it")),
+		types.Named("findings", types.NewObject(nil, types.NewDynamicProperty(types.S, types.A))).
+			Description("identifiers, requests, promotions, passcodes, opt-out instructions, notices and partial references"),
+	)
+	isOptOutKeywordDecl = types.NewFunction(
+		types.Args(types.Named("text", types.S).Description("a short text such as a quick-reply button label")),
+		types.Named("result", types.B).Description("true when the text is an opt-out keyword such as STOP"),
+	)
+)
+
+// Decls returns the declarations of sendgate's built-ins, for compilers and
+// capabilities that must type-check policies calling them.
+func Decls() []*ast.Builtin {
+	return []*ast.Builtin{
+		{Name: AnalyzeName, Decl: analyzeDecl},
+		{Name: IsOptOutKeywordName, Decl: isOptOutKeywordDecl},
+	}
+}
+
+// Set is the built-ins bound to one compiled lexicon.
+type Set struct {
+	lex   *textscan.Lexicon
+	cache *findingsCache
+}
+
+// New binds the built-ins to lex. Findings are cached by text, since
+// campaigns send one text to many recipients.
+func New(lex *textscan.Lexicon) *Set {
+	return &Set{lex: lex, cache: newFindingsCache(cacheEntries)}
+}
+
+// RegoOptions returns the options that register the built-ins on a rego.Rego.
+func (s *Set) RegoOptions() []func(*rego.Rego) {
+	return []func(*rego.Rego){
+		rego.Function1(&rego.Function{Name: AnalyzeName, Decl: analyzeDecl, Memoize: true}, s.analyze),
+		rego.Function1(&rego.Function{Name: IsOptOutKeywordName, Decl: isOptOutKeywordDecl, Memoize: true}, s.isOptOutKeyword),
+	}
+}
+
+// TesterBuiltins returns the built-ins in the form OPA's test runner takes.
+func (s *Set) TesterBuiltins() []*tester.Builtin {
+	opts := s.RegoOptions()
+	decls := Decls()
+	out := make([]*tester.Builtin, len(decls))
+	for i := range decls {
+		out[i] = &tester.Builtin{Decl: decls[i], Func: opts[i]}
+	}
+	return out
+}
+
+// Analyze runs the text analysis and returns its findings as Rego sees them.
+func (s *Set) Analyze(text string) ast.Value {
+	if v, ok := s.cache.get(text); ok {
+		return v
+	}
+	v := FindingsValue(s.lex.Analyze(text))
+	s.cache.put(text, v)
+	return v
+}
+
+func (s *Set) analyze(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
+	str, ok := a.Value.(ast.String)
+	if !ok {
+		return nil, errors.New(AnalyzeName + ": " + errNotAString)
+	}
+	return ast.NewTerm(s.Analyze(string(str))), nil
+}
+
+func (s *Set) isOptOutKeyword(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
+	str, ok := a.Value.(ast.String)
+	if !ok {
+		return nil, errors.New(IsOptOutKeywordName + ": " + errNotAString)
+	}
+	return ast.BooleanTerm(s.lex.IsOptOutKeyword(string(str))), nil
+}

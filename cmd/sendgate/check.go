@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
+	"github.com/sendgate/sendgate/validate"
+)
+
+var responseJSON = protojson.MarshalOptions{Multiline: true, Indent: "  ", EmitUnpopulated: true}
+
+func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	bundlePath := fs.String("bundle", "", "bundle directory or .tar.gz to decide with (default: the embedded default bundle)")
+	addr := fs.String("addr", "", "decide with a running server at HOST:PORT instead of a local bundle")
+	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for a running server")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: sendgate check [--bundle PATH | --addr HOST:PORT] [FILE]\n\nReads one CheckRequest as JSON from FILE or standard input and prints the CheckResponse.\nExit status: 0 allow, 1 deny, 2 the request or the bundle could not be used.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUnusable
+	}
+	if *bundlePath != "" && *addr != "" {
+		fmt.Fprintln(stderr, "sendgate check: --bundle and --addr exclude each other")
+		return exitUnusable
+	}
+	if fs.NArg() > 1 {
+		fs.Usage()
+		return exitUnusable
+	}
+	req, err := readRequest(fs.Arg(0), stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "sendgate check: %v\n", err)
+		return exitUnusable
+	}
+
+	var resp *sendgatev1.CheckResponse
+	if *addr != "" {
+		resp, err = checkRemote(ctx, *addr, *timeout, req)
+	} else {
+		resp, err = checkLocal(ctx, *bundlePath, req)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sendgate check: %v\n", err)
+		return exitUnusable
+	}
+	out, err := responseJSON.Marshal(resp)
+	if err != nil {
+		fmt.Fprintf(stderr, "sendgate check: %v\n", err)
+		return exitUnusable
+	}
+	fmt.Fprintln(stdout, string(out))
+	if resp.GetDecision() == sendgatev1.Decision_DECISION_ALLOW {
+		return exitOK
+	}
+	return exitDeny
+}
+
+func readRequest(path string, stdin io.Reader) (*sendgatev1.CheckRequest, error) {
+	var data []byte
+	var err error
+	if path == "" || path == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read request: %w", err)
+	}
+	req := &sendgatev1.CheckRequest{}
+	if err := protojson.Unmarshal(data, req); err != nil {
+		return nil, fmt.Errorf("parse request: %w", err)
+	}
+	return req, nil
+}
+
+// errInvalid reports the field violations of a request refused locally.
+type errInvalid []validate.Violation
+
+func (e errInvalid) Error() string {
+	msg := "invalid request:"
+	for _, v := range e {
+		msg += "\n  " + v.Field + ": " + v.Description
+	}
+	return msg
+}
+
+func checkLocal(ctx context.Context, bundlePath string, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {
+	if v := validate.CheckRequest(req); v != nil {
+		return nil, errInvalid(v)
+	}
+	ps, err := compileBundle(ctx, bundlePath)
+	if err != nil {
+		return nil, err
+	}
+	return ps.Decide(ctx, req, time.Now())
+}
+
+func checkRemote(ctx context.Context, addr string, timeout time.Duration, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", addr, err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	resp, err := sendgatev1.NewDecisionServiceClient(conn).Check(ctx, req)
+	if err != nil {
+		return nil, describeStatus(err)
+	}
+	return resp, nil
+}
+
+// describeStatus spells out a gRPC error with its field violations.
+func describeStatus(err error) error {
+	st, ok := status.FromError(err)
+	if !ok {
+		return err
+	}
+	msg := st.Code().String() + ": " + st.Message()
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				msg += "\n  " + v.GetField() + ": " + v.GetDescription()
+			}
+		}
+	}
+	return errors.New(msg)
+}

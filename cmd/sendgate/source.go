@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/open-policy-agent/opa/v1/bundle"
+
+	"github.com/sendgate/sendgate/bundles"
+	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/policies"
+)
+
+// loadBundle reads the bundle at path (a directory or a .tar.gz file), or
+// the embedded default bundle when path is empty.
+func loadBundle(path string) (*bundle.Bundle, error) {
+	if path == "" {
+		return bundles.ReadFS(policies.FS(), ".")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("open bundle: %w", err)
+	}
+	if fi.IsDir() {
+		return bundles.ReadDir(path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open bundle: %w", err)
+	}
+	defer f.Close()
+	b, err := bundle.NewReader(f).Read()
+	if err != nil {
+		return nil, fmt.Errorf("read bundle %s: %w", path, err)
+	}
+	return &b, nil
+}
+
+// compileBundle loads and compiles the bundle at path (see loadBundle).
+func compileBundle(ctx context.Context, path string) (*engine.PolicySet, error) {
+	b, err := loadBundle(path)
+	if err != nil {
+		return nil, err
+	}
+	return engine.Compile(ctx, b)
+}

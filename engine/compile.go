@@ -1,0 +1,135 @@
+// Package engine is sendgate's evaluation core: it compiles a policy bundle
+// into a prepared query once, holds the active policy set behind an atomic
+// pointer and decides CheckRequests against it.
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/bundle"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/sendgate/sendgate/builtins"
+	"github.com/sendgate/sendgate/textscan"
+)
+
+// DecisionQuery is the query every bundle must answer with
+// {"reasons": [...], "advice": [...]}.
+const DecisionQuery = "data.sendgate.main.decision"
+
+// PolicySet is one compiled bundle, ready to decide. It is immutable and
+// shared by all goroutines.
+type PolicySet struct {
+	revision string
+	query    rego.PreparedEvalQuery
+	builtins *builtins.Set
+}
+
+// Revision is the bundle revision that decisions made with this set carry.
+func (p *PolicySet) Revision() string { return p.revision }
+
+// Builtins returns the built-ins bound to this set's lexicon.
+func (p *PolicySet) Builtins() *builtins.Set { return p.builtins }
+
+// Compile compiles b into a PolicySet: it builds the text built-ins from the
+// bundle's lexicon, compiles the policies (without their tests) and prepares
+// the decision query once.
+func Compile(ctx context.Context, b *bundle.Bundle) (*PolicySet, error) {
+	set, err := BuiltinsFor(b)
+	if err != nil {
+		return nil, err
+	}
+	serving := withoutTests(b)
+	opts := append(set.RegoOptions(),
+		rego.Query(DecisionQuery),
+		rego.ParsedBundle("sendgate", serving),
+		rego.StrictBuiltinErrors(true),
+		rego.GenerateJSON(astResult),
+	)
+	pq, err := rego.New(opts...).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("compile bundle: %w", err)
+	}
+	return &PolicySet{revision: revisionOf(b), query: pq, builtins: set}, nil
+}
+
+// BuiltinsFor compiles the lexicon in the bundle's data.sendgate.lexicon and
+// binds sendgate's built-ins to it.
+func BuiltinsFor(b *bundle.Bundle) (*builtins.Set, error) {
+	var spec textscan.LexiconSpec
+	if raw, ok := lexiconData(b.Data); ok {
+		buf, err := json.Marshal(raw)
+		if err != nil {
+			return nil, fmt.Errorf("read lexicon: %w", err)
+		}
+		if err := json.Unmarshal(buf, &spec); err != nil {
+			return nil, fmt.Errorf("read lexicon: %w", err)
+		}
+	}
+	lex, err := textscan.CompileLexicon(spec)
+	if err != nil {
+		return nil, fmt.Errorf("compile lexicon: %w", err)
+	}
+	return builtins.New(lex), nil
+}
+
+func lexiconData(data map[string]any) (any, bool) {
+	root, ok := data["sendgate"].(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	lex, ok := root["lexicon"]
+	return lex, ok
+}
+
+// withoutTests returns a shallow copy of b without its Rego test files, so
+// the serving artefact compiles only the policies.
+func withoutTests(b *bundle.Bundle) *bundle.Bundle {
+	cp := *b
+	cp.Modules = make([]bundle.ModuleFile, 0, len(b.Modules))
+	for _, m := range b.Modules {
+		if !IsTestFile(m.Path) {
+			cp.Modules = append(cp.Modules, m)
+		}
+	}
+	return &cp
+}
+
+// IsTestFile reports whether a bundle file holds Rego tests.
+func IsTestFile(path string) bool { return strings.HasSuffix(path, "_test.rego") }
+
+// revisionOf returns the manifest revision, or for a bundle without one a
+// content digest so decisions still name what decided them.
+func revisionOf(b *bundle.Bundle) string {
+	if b.Manifest.Revision != "" {
+		return b.Manifest.Revision
+	}
+	h := sha256.New()
+	mods := append([]bundle.ModuleFile(nil), b.Modules...)
+	sort.Slice(mods, func(i, j int) bool { return mods[i].Path < mods[j].Path })
+	for _, m := range mods {
+		h.Write([]byte(m.Path))
+		h.Write(m.Raw)
+	}
+	data, _ := json.Marshal(b.Data) // maps marshal with sorted keys
+	h.Write(data)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// astResult hands results back as AST values, skipping OPA's conversion to
+// Go maps.
+func astResult(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
+
+// ErrNoPolicy is returned when no policy set is active yet.
+var ErrNoPolicy = errors.New("no policy bundle is active")
+
+// ErrUndecided is returned when the policy produced no usable decision.
+var ErrUndecided = errors.New("policy produced no decision")

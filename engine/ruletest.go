@@ -1,0 +1,120 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/bundle"
+	"github.com/open-policy-agent/opa/v1/cover"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/tester"
+)
+
+// TestOptions tune a run of a bundle's Rego tests.
+type TestOptions struct {
+	// Coverage computes line coverage of the policies.
+	Coverage bool
+	// Filter is a regular expression selecting tests by name; empty runs all.
+	Filter string
+	// Timeout bounds each test; zero means 10 seconds.
+	Timeout time.Duration
+}
+
+// TestReport is the outcome of a bundle's Rego tests.
+type TestReport struct {
+	Results  []*tester.Result
+	Passed   int
+	Failed   int
+	Errored  int
+	Coverage *cover.Report
+}
+
+// OK reports whether tests ran and none failed or errored.
+func (r *TestReport) OK() bool { return r.Passed > 0 && r.Failed == 0 && r.Errored == 0 }
+
+// ErrTestsFailed is returned by RunTests when a test fails or errors, or
+// when the bundle has no tests at all.
+var ErrTestsFailed = errors.New("bundle tests failed")
+
+// RunTests runs the bundle's own Rego tests with sendgate's built-ins bound
+// to the bundle's lexicon, using OPA's test runner. It returns the report
+// and ErrTestsFailed (wrapped) unless every test passed.
+func RunTests(ctx context.Context, b *bundle.Bundle, opts TestOptions) (*TestReport, error) {
+	set, err := BuiltinsFor(b)
+	if err != nil {
+		return nil, err
+	}
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	store := inmem.NewWithOpts(inmem.OptRoundTripOnWrite(false))
+	txn, err := store.NewTransaction(ctx, storage.WriteParams)
+	if err != nil {
+		return nil, fmt.Errorf("open test store: %w", err)
+	}
+	defer store.Abort(ctx, txn)
+
+	runner := tester.NewRunner().
+		SetStore(store).
+		SetBundles(map[string]*bundle.Bundle{"sendgate": b}).
+		AddCustomBuiltins(set.TesterBuiltins()).
+		RaiseBuiltinErrors(true).
+		SetTimeout(timeout).
+		Filter(opts.Filter)
+	var cov *cover.Cover
+	if opts.Coverage {
+		cov = cover.New()
+		runner = runner.SetCoverageQueryTracer(cov)
+	}
+	ch, err := runner.RunTests(ctx, txn)
+	if err != nil {
+		return nil, fmt.Errorf("compile bundle tests: %w", err)
+	}
+	rep := &TestReport{}
+	for res := range ch {
+		rep.Results = append(rep.Results, res)
+		switch {
+		case res.Error != nil:
+			rep.Errored++
+		case res.Fail:
+			rep.Failed++
+		case !res.Skip:
+			rep.Passed++
+		}
+	}
+	sort.Slice(rep.Results, func(i, j int) bool {
+		a, c := rep.Results[i], rep.Results[j]
+		if a.Package != c.Package {
+			return a.Package < c.Package
+		}
+		return a.Name < c.Name
+	})
+	if cov != nil {
+		r := cov.Report(policyModules(b))
+		rep.Coverage = &r
+	}
+	switch {
+	case rep.Failed > 0 || rep.Errored > 0:
+		return rep, fmt.Errorf("%w: %d failed, %d errored, %d passed", ErrTestsFailed, rep.Failed, rep.Errored, rep.Passed)
+	case rep.Passed == 0:
+		return rep, fmt.Errorf("%w: the bundle has no tests", ErrTestsFailed)
+	}
+	return rep, nil
+}
+
+// policyModules returns the bundle's non-test modules by file, for coverage.
+func policyModules(b *bundle.Bundle) map[string]*ast.Module {
+	out := make(map[string]*ast.Module, len(b.Modules))
+	for _, m := range b.Modules {
+		if !IsTestFile(m.Path) && m.Parsed != nil {
+			out[m.Path] = m.Parsed
+		}
+	}
+	return out
+}

@@ -1,0 +1,162 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+)
+
+// errUnauthenticated is all a refused caller learns.
+var errUnauthenticated = status.Error(codes.Unauthenticated,
+	"admin calls need a bearer token or a client certificate")
+
+// AdminAuth admits admin callers that present the bearer token held in a
+// file, or a client certificate verified against the admin listener's
+// client CAs (mTLS). Everyone else gets UNAUTHENTICATED. The zero value
+// admits only client certificates.
+type AdminAuth struct {
+	tokenFile string
+}
+
+// NewAdminAuth checks that tokenFile holds a token. The file is read on
+// every admin call (they are rare), so a token is rotated by rewriting the
+// file. An empty tokenFile admits only client certificates.
+func NewAdminAuth(tokenFile string) (*AdminAuth, error) {
+	a := &AdminAuth{tokenFile: tokenFile}
+	if tokenFile == "" {
+		return a, nil
+	}
+	if _, err := a.token(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// token reads the token, surrounding whitespace ignored.
+func (a *AdminAuth) token() ([]byte, error) {
+	raw, err := os.ReadFile(a.tokenFile)
+	if err != nil {
+		return nil, fmt.Errorf("admin token file: %w", err)
+	}
+	tok := bytes.TrimSpace(raw)
+	if len(tok) == 0 {
+		return nil, fmt.Errorf("admin token file %s is empty", a.tokenFile)
+	}
+	return tok, nil
+}
+
+// tokenOK compares digests in constant time, so neither the token's bytes
+// nor its length leak through timing. A token file that cannot be read
+// admits no one.
+func (a *AdminAuth) tokenOK(got string) bool {
+	if a.tokenFile == "" || got == "" {
+		return false
+	}
+	want, err := a.token()
+	if err != nil {
+		return false
+	}
+	wd, gd := sha256.Sum256(want), sha256.Sum256([]byte(got))
+	return subtle.ConstantTimeCompare(gd[:], wd[:]) == 1
+}
+
+// Authenticate admits the caller in ctx or returns UNAUTHENTICATED.
+func (a *AdminAuth) Authenticate(ctx context.Context) error {
+	if hasVerifiedClientCert(ctx) {
+		return nil
+	}
+	if a.tokenOK(bearerToken(ctx)) {
+		return nil
+	}
+	return errUnauthenticated
+}
+
+func bearerToken(ctx context.Context) string {
+	md, _ := metadata.FromIncomingContext(ctx)
+	for _, v := range md.Get("authorization") {
+		scheme, tok, ok := strings.Cut(strings.TrimSpace(v), " ")
+		if ok && strings.EqualFold(scheme, "bearer") {
+			return strings.TrimSpace(tok)
+		}
+	}
+	return ""
+}
+
+func hasVerifiedClientCert(ctx context.Context) bool {
+	p, ok := peer.FromContext(ctx)
+	if !ok {
+		return false
+	}
+	ti, ok := p.AuthInfo.(credentials.TLSInfo)
+	return ok && len(ti.State.VerifiedChains) > 0
+}
+
+// open is the health service, which probes reach without credentials.
+func open(fullMethod string) bool {
+	return strings.HasPrefix(fullMethod, "/"+healthpb.Health_ServiceDesc.ServiceName+"/")
+}
+
+// UnaryInterceptor authenticates every unary call but health checks.
+func (a *AdminAuth) UnaryInterceptor() grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if !open(info.FullMethod) {
+			if err := a.Authenticate(ctx); err != nil {
+				return nil, err
+			}
+		}
+		return handler(ctx, req)
+	}
+}
+
+// StreamInterceptor authenticates every streaming call but health watches
+// (reflection is a stream).
+func (a *AdminAuth) StreamInterceptor() grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		if !open(info.FullMethod) {
+			if err := a.Authenticate(ss.Context()); err != nil {
+				return err
+			}
+		}
+		return handler(srv, ss)
+	}
+}
+
+// AdminTLSConfig loads the admin listener's certificate and, when
+// clientCAFile is set, asks for client certificates signed by those CAs.
+// A certificate is optional on the wire so token callers still connect;
+// AdminAuth admits those who present a verified one.
+func AdminTLSConfig(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("admin TLS certificate: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if clientCAFile != "" {
+		pem, err := os.ReadFile(clientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("admin client CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, errors.New("admin client CA: no certificate found in " + clientCAFile)
+		}
+		cfg.ClientCAs = pool
+		cfg.ClientAuth = tls.VerifyClientCertIfGiven
+	}
+	return cfg, nil
+}

@@ -1,0 +1,152 @@
+// Package server is sendgate's gRPC edge: the DecisionService, health,
+// reflection and the interceptors around them. It is the only place where
+// errors become gRPC status codes.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	"github.com/sendgate/sendgate/engine"
+	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
+)
+
+// DefaultMaxRecvBytes admits a full batch of 1,000 messages of 4,096
+// characters with their metadata.
+const DefaultMaxRecvBytes = 32 << 20
+
+// Config assembles a Server.
+type Config struct {
+	// Engine decides the checks. Required.
+	Engine *engine.Engine
+	// Logger receives call logs and recovered panics; slog.Default() when nil.
+	Logger *slog.Logger
+	// Observer is told of every decision, for decision logs and metrics.
+	Observer DecisionObserver
+	// MaxRecvBytes bounds a request; DefaultMaxRecvBytes when zero.
+	MaxRecvBytes int
+	// UnaryInterceptors run after recovery and before logging, e.g. metrics.
+	UnaryInterceptors []grpc.UnaryServerInterceptor
+	// ServerOptions are added as they are, e.g. a tracing stats handler.
+	ServerOptions []grpc.ServerOption
+}
+
+// Server is the gRPC server with its health service.
+type Server struct {
+	grpc   *grpc.Server
+	health *health.Server
+	log    *slog.Logger
+}
+
+// New builds the server. Health reports NOT_SERVING until SetServing(true).
+func New(cfg Config) *Server {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	maxRecv := cfg.MaxRecvBytes
+	if maxRecv == 0 {
+		maxRecv = DefaultMaxRecvBytes
+	}
+	notHealth := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool {
+		return c.Service != healthpb.Health_ServiceDesc.ServiceName
+	})
+	unary := []grpc.UnaryServerInterceptor{
+		recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(recoverPanic(log))),
+	}
+	unary = append(unary, cfg.UnaryInterceptors...)
+	unary = append(unary, selector.UnaryServerInterceptor(
+		logging.UnaryServerInterceptor(slogAdapter(log),
+			logging.WithLogOnEvents(logging.FinishCall),
+			logging.WithLevels(callLevel)),
+		notHealth))
+
+	opts := append([]grpc.ServerOption{
+		grpc.MaxRecvMsgSize(maxRecv),
+		grpc.ChainUnaryInterceptor(unary...),
+		grpc.ChainStreamInterceptor(recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(recoverPanic(log)))),
+	}, cfg.ServerOptions...)
+
+	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), log: log}
+	sendgatev1.RegisterDecisionServiceServer(s.grpc, NewDecisionService(cfg.Engine, cfg.Observer, log))
+	healthpb.RegisterHealthServer(s.grpc, s.health)
+	reflection.Register(s.grpc)
+	s.SetServing(false)
+	return s
+}
+
+// GRPC returns the underlying server, to register further services.
+func (s *Server) GRPC() *grpc.Server { return s.grpc }
+
+// SetServing sets the health of the whole server and of the
+// DecisionService: SERVING once a bundle is active.
+func (s *Server) SetServing(ok bool) {
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if ok {
+		st = healthpb.HealthCheckResponse_SERVING
+	}
+	s.health.SetServingStatus("", st)
+	s.health.SetServingStatus(sendgatev1.DecisionService_ServiceDesc.ServiceName, st)
+}
+
+// Serve accepts connections on lis until Stop.
+func (s *Server) Serve(lis net.Listener) error { return s.grpc.Serve(lis) }
+
+// Stop reports NOT_SERVING, lets in-flight calls finish, and stops; after
+// timeout the remaining calls are cut off.
+func (s *Server) Stop(timeout time.Duration) {
+	s.health.Shutdown()
+	done := make(chan struct{})
+	go func() {
+		s.grpc.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		s.log.Warn("graceful stop timed out; closing remaining calls", "timeout", timeout)
+		s.grpc.Stop()
+		<-done
+	}
+}
+
+func recoverPanic(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "recovered from panic", "panic", p)
+		return status.Error(codes.Internal, "internal error; the request was not decided")
+	}
+}
+
+// callLevel logs successful and client-caused outcomes at debug, so a
+// production info-level log shows only what needs attention.
+func callLevel(c codes.Code) logging.Level {
+	switch c {
+	case codes.OK, codes.InvalidArgument, codes.Canceled, codes.NotFound, codes.Unauthenticated:
+		return logging.LevelDebug
+	case codes.DeadlineExceeded, codes.Unavailable, codes.ResourceExhausted:
+		return logging.LevelWarn
+	default:
+		return logging.LevelError
+	}
+}
+
+func slogAdapter(l *slog.Logger) logging.Logger {
+	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		if l.Enabled(ctx, slog.Level(lvl)) {
+			l.Log(ctx, slog.Level(lvl), msg, fields...)
+		}
+	})
+}
