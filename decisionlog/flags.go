@@ -1,0 +1,17 @@
+package decisionlog
+
+import "flag"
+
+// DefaultMaxSizeMB is the default --decision-log-max-size-mb.
+const DefaultMaxSizeMB = 100
+
+// BindFlags registers the decision-log flags on fs, filling o when fs is
+// parsed: --decision-log (stdout, off or a file path),
+// --decision-log-max-size-mb, --decision-log-denials-only and
+// --recipient-hash-key-file.
+func BindFlags(fs *flag.FlagSet, o *Options) {
+	fs.StringVar(&o.Target, "decision-log", "stdout", "decision log: stdout, off, or a file path (rotated by size)")
+	fs.IntVar(&o.MaxSizeMB, "decision-log-max-size-mb", DefaultMaxSizeMB, "rotate the decision log file at this many megabytes")
+	fs.BoolVar(&o.DenialsOnly, "decision-log-denials-only", false, "log only denials")
+	fs.StringVar(&o.KeyFile, "recipient-hash-key-file", "", "file holding the key (at least 16 bytes) for the recipient HMAC in the decision log; a random per-process key when empty")
+}

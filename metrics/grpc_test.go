@@ -1,0 +1,70 @@
+package metrics
+
+import (
+	"context"
+	"net"
+	"testing"
+
+	"github.com/sendgate/sendgate/metrics/metricstest"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+)
+
+func TestGRPCServerMetrics(t *testing.T) {
+	m := New()
+	srv := grpc.NewServer(m.ServerOptions()...)
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(srv, hs)
+	m.InitializeGRPC(srv)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(lis) }()
+	defer srv.Stop()
+
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := healthpb.NewHealthClient(conn)
+
+	h := m.Handler(nil)
+	labels := []string{"grpc_service", "grpc.health.v1.Health", "grpc_method", "Check", "grpc_type", "unary"}
+	before := metricstest.ScrapeHandler(t, h)
+	if !before.Has("grpc_server_started_total", labels...) {
+		t.Error("InitializeGRPC did not export the Check method at zero")
+	}
+	for range 3 {
+		if _, err := client.Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = client.Check(context.Background(), &healthpb.HealthCheckRequest{Service: "unknown"})
+	if status.Code(err) != codes.NotFound {
+		t.Fatalf("unknown service: %v, want NotFound", err)
+	}
+	after := metricstest.ScrapeHandler(t, h)
+
+	delta := func(name string, extra ...string) float64 {
+		l := append(append([]string{}, labels...), extra...)
+		return after.Value(name, l...) - before.Value(name, l...)
+	}
+	if d := delta("grpc_server_started_total"); d != 4 {
+		t.Errorf("started moved by %v, want 4", d)
+	}
+	if d := delta("grpc_server_handled_total", "grpc_code", "OK"); d != 3 {
+		t.Errorf("handled OK moved by %v, want 3", d)
+	}
+	if d := delta("grpc_server_handled_total", "grpc_code", "NotFound"); d != 1 {
+		t.Errorf("handled NotFound moved by %v, want 1", d)
+	}
+	if d := after.HistogramCount("grpc_server_handling_seconds", labels...) - before.HistogramCount("grpc_server_handling_seconds", labels...); d != 4 {
+		t.Errorf("handling histogram count moved by %d, want 4", d)
+	}
+}

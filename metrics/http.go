@@ -1,0 +1,50 @@
+package metrics
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// DefaultAddr is the default --metrics-addr.
+const DefaultAddr = ":9464"
+
+// ReadyFunc reports whether the process can serve decisions: nil when a
+// bundle is active and it is not shutting down, otherwise why not.
+type ReadyFunc func() error
+
+// Handler serves /metrics, /healthz (the process is alive) and /readyz
+// (ready answers nil); a nil ready is always ready.
+func (m *Metrics) Handler(ready ReadyFunc) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(m.reg,
+		promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg, EnableOpenMetrics: true})))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if ready != nil {
+			if err := ready(); err != nil {
+				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
+}
+
+// NewServer returns the HTTP server for --metrics-addr; the caller runs
+// Serve or ListenAndServe and Shutdown.
+func (m *Metrics) NewServer(addr string, ready ReadyFunc) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           m.Handler(ready),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
+}
