@@ -1,0 +1,47 @@
+// Command benchtable reads the JSON results that bench/run.sh collected in a
+// directory (echo-closed.json, pdp-closed.json, …, as loadgen -json wrote
+// them) and prints the side-by-side markdown table.
+//
+//	benchtable DIR
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sendgate/sendgate/bench/load"
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: benchtable DIR")
+		os.Exit(2)
+	}
+	files, err := filepath.Glob(filepath.Join(os.Args[1], "*.json"))
+	if err != nil {
+		fatal(err)
+	}
+	runs := map[string]*load.Result{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fatal(err)
+		}
+		var r load.Result
+		if err := json.Unmarshal(b, &r); err != nil {
+			fatal(fmt.Errorf("%s: %w", f, err))
+		}
+		runs[strings.TrimSuffix(filepath.Base(f), ".json")] = &r
+	}
+	if err := load.MarkdownTable(os.Stdout, runs); err != nil {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "benchtable:", err)
+	os.Exit(2)
+}
