@@ -83,6 +83,10 @@ func (s *Set) Analyze(text string) ast.Value {
 	return v
 }
 
+// Findings runs the text analysis and returns its findings as Go values,
+// for explanations; it bypasses the cache.
+func (s *Set) Findings(text string) *textscan.Findings { return s.lex.Analyze(text) }
+
 func (s *Set) analyze(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
 	str, ok := a.Value.(ast.String)
 	if !ok {

@@ -11,7 +11,7 @@ import (
 
 // ReadDir reads an unpacked bundle from a directory on disk.
 func ReadDir(dir string) (*bundle.Bundle, error) {
-	b, err := bundle.NewCustomReader(bundle.NewDirectoryLoader(dir)).Read()
+	b, err := bundle.NewCustomReader(bundle.NewDirectoryLoader(dir)).WithProcessAnnotations(true).Read()
 	if err != nil {
 		return nil, fmt.Errorf("read bundle directory %s: %w", dir, err)
 	}
@@ -21,7 +21,7 @@ func ReadDir(dir string) (*bundle.Bundle, error) {
 // ReadFS reads an unpacked bundle rooted at dir within fsys, such as the
 // default bundle embedded in the binary.
 func ReadFS(fsys fs.FS, dir string) (*bundle.Bundle, error) {
-	b, err := bundle.NewCustomReader(bundle.NewFSLoaderWithRoot(fsys, dir)).Read()
+	b, err := bundle.NewCustomReader(bundle.NewFSLoaderWithRoot(fsys, dir)).WithProcessAnnotations(true).Read()
 	if err != nil {
 		return nil, fmt.Errorf("read bundle %s: %w", dir, err)
 	}

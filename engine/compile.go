@@ -31,6 +31,7 @@ type PolicySet struct {
 	revision string
 	query    rego.PreparedEvalQuery
 	builtins *builtins.Set
+	rules    map[string]RuleDoc
 }
 
 // Revision is the bundle revision that decisions made with this set carry.
@@ -58,7 +59,7 @@ func Compile(ctx context.Context, b *bundle.Bundle) (*PolicySet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile bundle: %w", err)
 	}
-	return &PolicySet{revision: revisionOf(b), query: pq, builtins: set}, nil
+	return &PolicySet{revision: revisionOf(b), query: pq, builtins: set, rules: ruleDocs(b)}, nil
 }
 
 // BuiltinsFor compiles the lexicon in the bundle's data.sendgate.lexicon and

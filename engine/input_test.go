@@ -59,3 +59,14 @@ func TestInputDefaultsSendTimeAndOmitsUnsetParts(t *testing.T) {
 		t.Fatalf("Input =\n%v\nwant\n%v", got, want)
 	}
 }
+
+func TestRuleDocsComeFromMetadata(t *testing.T) {
+	b := defaultBundle(t)
+	docs := ruleDocs(b)
+	for _, code := range []string{"consent.missing", "window.closed", "identifier.requested.payment_card", "advice.opt_out_instructions"} {
+		d, ok := docs[code]
+		if !ok || d.Title == "" || d.Package == "" {
+			t.Errorf("rule doc for %s = %+v, %v; want title and package", code, d, ok)
+		}
+	}
+}

@@ -22,19 +22,28 @@ type DecisionObserver interface {
 	ObserveDecision(ctx context.Context, req *sendgatev1.CheckRequest, resp *sendgatev1.CheckResponse, took time.Duration)
 }
 
+// UndecidedObserver is told of each request, or batch item, that got an
+// error instead of a decision. A DecisionObserver may also implement it.
+type UndecidedObserver interface {
+	ObserveUndecided()
+}
+
 // DecisionService answers Check and CheckBatch.
 type DecisionService struct {
 	sendgatev1.UnimplementedDecisionServiceServer
-	engine   *engine.Engine
-	observer DecisionObserver
-	log      *slog.Logger
+	engine    *engine.Engine
+	observer  DecisionObserver
+	undecided UndecidedObserver
+	log       *slog.Logger
 }
 
 var _ sendgatev1.DecisionServiceServer = (*DecisionService)(nil)
 
 // NewDecisionService returns the service deciding with e; observer may be nil.
 func NewDecisionService(e *engine.Engine, observer DecisionObserver, log *slog.Logger) *DecisionService {
-	return &DecisionService{engine: e, observer: observer, log: log}
+	s := &DecisionService{engine: e, observer: observer, log: log}
+	s.undecided, _ = observer.(UndecidedObserver)
+	return s
 }
 
 // Check decides one message.
@@ -94,18 +103,26 @@ func (s *DecisionService) decideItem(ctx context.Context, req *sendgatev1.CheckR
 // not decided.
 func (s *DecisionService) decide(ctx context.Context, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, *status.Status) {
 	if v := validate.CheckRequest(req); v != nil {
+		s.observeUndecided()
 		return nil, badRequest(v)
 	}
 	start := time.Now()
 	resp, err := s.engine.Decide(ctx, req)
 	took := time.Since(start)
 	if err != nil {
+		s.observeUndecided()
 		return nil, s.statusOf(ctx, req, err)
 	}
 	if s.observer != nil {
 		s.observer.ObserveDecision(ctx, req, resp, took)
 	}
 	return resp, nil
+}
+
+func (s *DecisionService) observeUndecided() {
+	if s.undecided != nil {
+		s.undecided.ObserveUndecided()
+	}
 }
 
 // statusOf turns an engine error into a status; internal details go to

@@ -38,7 +38,8 @@ type Config struct {
 	Observer DecisionObserver
 	// MaxRecvBytes bounds a request; DefaultMaxRecvBytes when zero.
 	MaxRecvBytes int
-	// UnaryInterceptors run after recovery and before logging, e.g. metrics.
+	// UnaryInterceptors run outermost, before recovery, so that metrics also
+	// count the calls a recovered panic turned into INTERNAL.
 	UnaryInterceptors []grpc.UnaryServerInterceptor
 	// ServerOptions are added as they are, e.g. a tracing stats handler.
 	ServerOptions []grpc.ServerOption
@@ -64,10 +65,8 @@ func New(cfg Config) *Server {
 	notHealth := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool {
 		return c.Service != healthpb.Health_ServiceDesc.ServiceName
 	})
-	unary := []grpc.UnaryServerInterceptor{
-		recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(recoverPanic(log))),
-	}
-	unary = append(unary, cfg.UnaryInterceptors...)
+	unary := append([]grpc.UnaryServerInterceptor{}, cfg.UnaryInterceptors...)
+	unary = append(unary, recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(recoverPanic(log))))
 	unary = append(unary, selector.UnaryServerInterceptor(
 		logging.UnaryServerInterceptor(slogAdapter(log),
 			logging.WithLogOnEvents(logging.FinishCall),

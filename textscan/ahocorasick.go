@@ -6,9 +6,12 @@ import "slices"
 // dense transition table over the bytes that occur in patterns, so a scan
 // is one table lookup per byte whatever the number of phrases.
 type acMatcher struct {
-	class    [256]uint8
-	nclass   int
-	delta    []int32 // state*nclass + class → next state
+	class  [256]uint8
+	nclass int
+	// delta[row+class] is the next state's row (state*nclass), with
+	// outFlag set when that state has outputs; rows are pre-multiplied so
+	// the scan loop does one load and one mask per byte.
+	delta    []uint32
 	outStart []int32 // per state, start of its outputs in outs (len states+1)
 	outs     []int32 // pattern ids, including those reached by failure links
 	patLen   []int32
@@ -20,6 +23,8 @@ type rawHit struct {
 	pat        int32
 	start, end int32
 }
+
+const outFlag = 1 << 31
 
 func buildAC(patterns []string) *acMatcher {
 	m := &acMatcher{patLen: make([]int32, len(patterns))}
@@ -63,14 +68,13 @@ func buildAC(patterns []string) *acMatcher {
 
 	states := len(own)
 	fail := make([]int32, states)
-	m.delta = goto_
 	outs := make([][]int32, states)
 	outs[0] = own[0]
 	queue := make([]int32, 0, states)
 	for c := 0; c < nc; c++ {
-		nx := m.delta[c]
+		nx := goto_[c]
 		if nx < 0 {
-			m.delta[c] = 0
+			goto_[c] = 0
 			continue
 		}
 		fail[nx] = 0
@@ -81,12 +85,12 @@ func buildAC(patterns []string) *acMatcher {
 		outs[s] = append(slices.Clone(own[s]), outs[fail[s]]...)
 		for c := 0; c < nc; c++ {
 			idx := s*int32(nc) + int32(c)
-			nx := m.delta[idx]
+			nx := goto_[idx]
 			if nx < 0 {
-				m.delta[idx] = m.delta[fail[s]*int32(nc)+int32(c)]
+				goto_[idx] = goto_[fail[s]*int32(nc)+int32(c)]
 				continue
 			}
-			fail[nx] = m.delta[fail[s]*int32(nc)+int32(c)]
+			fail[nx] = goto_[fail[s]*int32(nc)+int32(c)]
 			queue = append(queue, nx)
 		}
 	}
@@ -96,18 +100,29 @@ func buildAC(patterns []string) *acMatcher {
 		m.outs = append(m.outs, outs[s]...)
 	}
 	m.outStart[states] = int32(len(m.outs))
+	m.delta = make([]uint32, len(goto_))
+	for i, nx := range goto_ {
+		v := uint32(nx) * uint32(nc)
+		if len(outs[nx]) > 0 {
+			v |= outFlag
+		}
+		m.delta[i] = v
+	}
 	return m
 }
 
 // scan appends every pattern occurrence in text to hits, in order of end.
 func (m *acMatcher) scan(text string, hits []rawHit) []rawHit {
-	nc := int32(m.nclass)
-	s := int32(0)
+	nc := uint32(m.nclass)
+	delta := m.delta
+	row := uint32(0)
 	for i := 0; i < len(text); i++ {
-		s = m.delta[s*nc+int32(m.class[text[i]])]
-		if o, e := m.outStart[s], m.outStart[s+1]; o != e {
+		v := delta[row+uint32(m.class[text[i]])]
+		row = v &^ outFlag
+		if v&outFlag != 0 {
+			st := row / nc
 			end := int32(i + 1)
-			for _, p := range m.outs[o:e] {
+			for _, p := range m.outs[m.outStart[st]:m.outStart[st+1]] {
 				hits = append(hits, rawHit{pat: p, start: end - m.patLen[p], end: end})
 			}
 		}

@@ -222,11 +222,12 @@ var (
 
 // codiceFiscaleValid checks the layout (with omocodia letters in digit
 // places) and the control letter of a lower-case 16-character code.
-func codiceFiscaleValid(s []byte) bool {
+func codiceFiscaleValid(s string) bool {
 	if len(s) != 16 {
 		return false
 	}
-	for i, c := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch i {
 		case 0, 1, 2, 3, 4, 5, 8, 11, 15:
 			if !isASCIILetter(c) {
@@ -242,7 +243,8 @@ func codiceFiscaleValid(s []byte) bool {
 		return false
 	}
 	sum := 0
-	for i, c := range s[:15] {
+	for i := 0; i < 15; i++ {
+		c := s[i]
 		if i%2 == 0 {
 			if isDigit(c) {
 				sum += cfOddDigit[c-'0']

@@ -15,11 +15,7 @@ func (a *analysis) scanLetterID(i int) int {
 		return e
 	}
 	if i+16 <= len(s) && !isWordAt(s, i+16) {
-		var buf [16]byte
-		for k := 0; k < 16; k++ {
-			buf[k] = s[i+k]
-		}
-		if codiceFiscaleValid(buf[:]) {
+		if codiceFiscaleValid(s[i : i+16]) {
 			a.addID("it_codice_fiscale", int32(i), int32(i+16))
 			return i + 16
 		}

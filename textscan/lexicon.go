@@ -153,6 +153,9 @@ func CompileLexicon(spec LexiconSpec) (*Lexicon, error) {
 		return nil, fmt.Errorf("%w: no phrases", ErrInvalidLexicon)
 	}
 	b.lex.ac = buildAC(b.patterns)
+	if len(b.lex.ac.delta) >= outFlag {
+		return nil, fmt.Errorf("%w: too many phrases (%d patterns)", ErrInvalidLexicon, len(b.patterns))
+	}
 	return b.lex, nil
 }
 

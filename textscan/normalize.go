@@ -1,6 +1,7 @@
 package textscan
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -56,11 +57,33 @@ func foldString(s string) string {
 // fold appends the folded form of text to dst and the rune offset of each
 // produced byte to origin.
 func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
+	dst = slices.Grow(dst, len(text))
+	origin = slices.Grow(origin, len(text))
 	ri := int32(0)
 	for i := 0; i < len(text); ri++ {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			i++
+			// Letters and digits are most of any text: take them inline.
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c >= 'a' && c <= 'z' {
+				if n := len(dst); n >= 2 && dst[n-1] == '-' && isASCIILetter(dst[n-2]) {
+					dst[n-1] = ' '
+				}
+				dst, origin = append(dst, c), append(origin, ri)
+				continue
+			}
+			if c >= '0' && c <= '9' {
+				dst, origin = append(dst, c), append(origin, ri)
+				continue
+			}
+			// "por favor, indique" matches "por favor indique": a comma
+			// after a word is dropped; in numbers ("1,5") it stays.
+			if c == ',' && i < len(text) && text[i] == ' ' && len(dst) > 0 && isASCIILetter(dst[len(dst)-1]) {
+				continue
+			}
 			dst, origin = appendFolded(dst, origin, ri, c)
 			continue
 		}

@@ -14,15 +14,22 @@ func (a *analysis) findPasscodes() {
 	if len(a.codes) == 0 {
 		return
 	}
+	cues := a.cv.cues[:0]
+	for _, h := range a.hits {
+		if a.lex.phrases[h.phrase].kind == kindPasscodeCue && !a.overlapsKind(h, kindPasscodeException) {
+			cues = append(cues, h)
+		}
+	}
+	a.cv.cues = cues
+	if len(cues) == 0 {
+		return
+	}
 	for _, code := range a.codes {
 		if a.inMasked(code.start, code.end) {
 			continue
 		}
 		ci := clauseIndex(a.clauses, code.start)
-		for _, h := range a.hits {
-			if a.lex.phrases[h.phrase].kind != kindPasscodeCue || a.overlapsKind(h, kindPasscodeException) {
-				continue
-			}
+		for _, h := range cues {
 			d := distance(h, code.start, code.end)
 			if d < 0 {
 				continue

@@ -161,14 +161,15 @@ func verdict(v float64, ok func(float64) bool) string {
 
 // clean reports whether a run had no failed or unsent calls.
 func clean(r *Result) bool {
+	return r.Failed+itemErrors(r) == 0 && r.Unsent == 0
+}
+
+func itemErrors(r *Result) int64 {
 	var n int64
-	for _, c := range r.Errors {
-		n += c
-	}
 	for _, c := range r.ItemErrors {
 		n += c
 	}
-	return n == 0 && r.Unsent == 0
+	return n
 }
 
 func peakMiB(runs map[string]*Result, prefix string) float64 {
@@ -199,12 +200,7 @@ func failures(runs map[string]*Result, prefix string) string {
 			continue
 		}
 		seen = true
-		for _, c := range r.Errors {
-			failed += c
-		}
-		for _, c := range r.ItemErrors {
-			failed += c
-		}
+		failed += r.Failed + itemErrors(r)
 		unsent += r.Unsent
 	}
 	if !seen {

@@ -22,7 +22,7 @@ func TestMarkdownTable(t *testing.T) {
 		"pdp-open-2000":  result(2000, 2000, 400, 2500, 110, 120*1024),
 		"pdp-batch-1000": result(20, 20000, 0, 0, 50, 160*1024),
 	}
-	runs["pdp-batch-1000"].Errors = map[string]int64{"ResourceExhausted": 2}
+	runs["pdp-batch-1000"].Failed = 2
 	var b strings.Builder
 	if err := MarkdownTable(&b, runs); err != nil {
 		t.Fatal(err)

@@ -28,10 +28,12 @@ type Result struct {
 	DurationSeconds float64 `json:"duration_seconds"`
 	GOMAXPROCS      int     `json:"client_gomaxprocs"`
 
-	// Calls counts measured calls, failed ones included; Decisions counts
-	// the decisions received (one per Check, one per batch item without an
-	// error).
+	// Calls counts measured calls, Failed those among them that ended in
+	// an error; Decisions counts the decisions received (one per Check, one
+	// per batch item without an error). CallsPerSec counts successful calls
+	// only.
 	Calls           int64   `json:"calls"`
+	Failed          int64   `json:"failed"`
 	Decisions       int64   `json:"decisions"`
 	CallsPerSec     float64 `json:"calls_per_sec"`
 	DecisionsPerSec float64 `json:"decisions_per_sec"`
@@ -111,6 +113,7 @@ func (r *Result) collect(workers []*worker, unsent int64) {
 		}
 		for c, n := range w.errs {
 			errs[c] += n
+			r.Failed += n
 		}
 		for c, n := range w.itemErrs {
 			itemErrs[c] += n
@@ -158,7 +161,7 @@ func sampleCPU(serverPID int) cpuSample {
 // finish derives rates and CPU costs from the counts and CPU samples.
 func (r *Result) finish(d time.Duration, before, after cpuSample) {
 	secs := d.Seconds()
-	r.CallsPerSec = float64(r.Calls) / secs
+	r.CallsPerSec = float64(r.Calls-r.Failed) / secs
 	r.DecisionsPerSec = float64(r.Decisions) / secs
 	if r.Calls > 0 {
 		r.ClientCPUMicrosPerCall = float64(after.self-before.self) / 1e3 / float64(r.Calls)
@@ -187,7 +190,7 @@ func (r *Result) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "%s → %s: %s, %gs measured after %gs warmup, mix of %d\n",
 		rpc, r.Target, loop, r.DurationSeconds, r.WarmupSeconds, r.MixSize)
-	fmt.Fprintf(&b, "  calls       %d (%.1f/s)   decisions %d (%.1f/s)\n", r.Calls, r.CallsPerSec, r.Decisions, r.DecisionsPerSec)
+	fmt.Fprintf(&b, "  calls       %d ok (%.1f/s)   decisions %d (%.1f/s)\n", r.Calls-r.Failed, r.CallsPerSec, r.Decisions, r.DecisionsPerSec)
 	l := r.Latency
 	fmt.Fprintf(&b, "  latency µs  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  mean %.1f\n",
 		l.P50, l.P90, l.P99, l.P999, l.Max, l.Mean)

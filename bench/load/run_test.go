@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/sendgate/sendgate/bench/echo"
 	"github.com/sendgate/sendgate/bench/load"
@@ -160,5 +163,52 @@ func TestRunReportsUnavailable(t *testing.T) {
 	cfg.ConnectTimeout = 200 * time.Millisecond
 	if _, err := load.Run(context.Background(), cfg); err == nil {
 		t.Error("Run against a closed port should fail to connect")
+	}
+}
+
+// failingServer refuses every Check and fails every other batch item.
+type failingServer struct {
+	sendgatev1.UnimplementedDecisionServiceServer
+}
+
+func (failingServer) Check(context.Context, *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {
+	return nil, status.Error(codes.ResourceExhausted, "busy")
+}
+
+func (failingServer) CheckBatch(_ context.Context, req *sendgatev1.CheckBatchRequest) (*sendgatev1.CheckBatchResponse, error) {
+	resp := &sendgatev1.CheckBatchResponse{}
+	for i := range req.GetRequests() {
+		if i%2 == 0 {
+			resp.Results = append(resp.Results, &sendgatev1.CheckBatchResult{Result: &sendgatev1.CheckBatchResult_Error{
+				Error: &spb.Status{Code: int32(codes.InvalidArgument)},
+			}})
+		} else {
+			resp.Results = append(resp.Results, &sendgatev1.CheckBatchResult{Result: &sendgatev1.CheckBatchResult_Response{
+				Response: &sendgatev1.CheckResponse{Decision: sendgatev1.Decision_DECISION_ALLOW},
+			}})
+		}
+	}
+	return resp, nil
+}
+
+func TestErrorsByCode(t *testing.T) {
+	cfg := baseConfig(serve(t, failingServer{}))
+	res, err := load.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Calls == 0 || res.Failed != res.Calls || res.Errors["ResourceExhausted"] != res.Calls ||
+		res.CallsPerSec != 0 || res.Decisions != 0 {
+		t.Errorf("calls %d failed %d errors %v calls/s %v decisions %d",
+			res.Calls, res.Failed, res.Errors, res.CallsPerSec, res.Decisions)
+	}
+
+	cfg.RPC, cfg.BatchSize = load.RPCBatch, 4
+	res, err = load.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Calls == 0 || res.Failed != 0 || res.ItemErrors["InvalidArgument"] != 2*res.Calls || res.Decisions != 2*res.Calls {
+		t.Errorf("batch: calls %d failed %d item errors %v decisions %d", res.Calls, res.Failed, res.ItemErrors, res.Decisions)
 	}
 }

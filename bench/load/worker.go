@@ -16,15 +16,14 @@ import (
 // that makes it unique.
 const uniqueSuffixRunes = 24
 
-// worker issues calls one at a time and tallies their outcomes. Each worker
-// owns its requests, so it may rewrite their texts between calls.
+// worker issues calls one at a time and tallies their outcomes.
 type worker struct {
 	id     int
 	client sendgatev1.DecisionServiceClient
 
-	reqs  []*sendgatev1.CheckRequest // Check: its own copy of the mix
+	reqs  []*sendgatev1.CheckRequest // the mix in turn, or the batch's items
 	batch *sendgatev1.CheckBatchRequest
-	base  []string // original texts, when texts are made unique
+	base  []string // with UniqueText: the texts of reqs, which are its own copies
 	next  int
 	seq   uint64
 
@@ -43,23 +42,23 @@ func newWorker(id int, client sendgatev1.DecisionServiceClient, cfg *Config) *wo
 		id: id, client: client,
 		errs: map[codes.Code]int64{}, itemErrs: map[codes.Code]int64{},
 	}
+	// Workers share the mix's messages, which gRPC only reads, unless
+	// they rewrite the texts.
 	n := len(cfg.Mix)
+	count := n
 	if cfg.RPC == RPCBatch {
-		w.batch = &sendgatev1.CheckBatchRequest{}
-		for i := range cfg.BatchSize {
-			m := cfg.Mix[(id+i)%n].Request
-			w.batch.Requests = append(w.batch.Requests, proto.Clone(m).(*sendgatev1.CheckRequest))
-		}
-		w.reqs = w.batch.Requests
-	} else {
-		for i := range n {
-			w.reqs = append(w.reqs, proto.Clone(cfg.Mix[(id+i)%n].Request).(*sendgatev1.CheckRequest))
-		}
+		count = cfg.BatchSize
 	}
-	if cfg.UniqueText {
-		for _, r := range w.reqs {
+	for i := range count {
+		r := cfg.Mix[(id+i)%n].Request
+		if cfg.UniqueText {
+			r = proto.Clone(r).(*sendgatev1.CheckRequest)
 			w.base = append(w.base, TruncateRunes(r.GetMessage().GetText(), MaxTextRunes-uniqueSuffixRunes))
 		}
+		w.reqs = append(w.reqs, r)
+	}
+	if cfg.RPC == RPCBatch {
+		w.batch = &sendgatev1.CheckBatchRequest{Requests: w.reqs}
 	}
 	return w
 }

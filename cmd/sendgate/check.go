@@ -15,6 +15,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/explain"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 	"github.com/sendgate/sendgate/validate"
 )
@@ -27,6 +29,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	bundlePath := fs.String("bundle", "", "bundle directory or .tar.gz to decide with (default: the embedded default bundle)")
 	addr := fs.String("addr", "", "decide with a running server at HOST:PORT instead of a local bundle")
 	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for a running server")
+	explainIt := fs.Bool("explain", false, "also write a readable account of the decision to standard error: text findings, rules fired, how to pass")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: sendgate check [--bundle PATH | --addr HOST:PORT] [FILE]\n\nReads one CheckRequest as JSON from FILE or standard input and prints the CheckResponse.\nExit status: 0 allow, 1 deny, 2 the request or the bundle could not be used.")
 		fs.PrintDefaults()
@@ -49,10 +52,22 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 
 	var resp *sendgatev1.CheckResponse
+	var ps *engine.PolicySet
+	if *addr == "" || *explainIt {
+		// With --addr the local bundle only explains the server's answer.
+		if v := validate.CheckRequest(req); v != nil {
+			fmt.Fprintf(stderr, "sendgate check: %v\n", errInvalid(v))
+			return exitUnusable
+		}
+		if ps, err = compileBundle(ctx, *bundlePath); err != nil {
+			fmt.Fprintf(stderr, "sendgate check: %v\n", err)
+			return exitUnusable
+		}
+	}
 	if *addr != "" {
 		resp, err = checkRemote(ctx, *addr, *timeout, req)
 	} else {
-		resp, err = checkLocal(ctx, *bundlePath, req)
+		resp, err = ps.Decide(ctx, req, time.Now())
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "sendgate check: %v\n", err)
@@ -64,6 +79,11 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitUnusable
 	}
 	fmt.Fprintln(stdout, string(out))
+	if *explainIt {
+		if err := explain.Write(stderr, ps, req, resp); err != nil {
+			fmt.Fprintf(stderr, "sendgate check: explain: %v\n", err)
+		}
+	}
 	if resp.GetDecision() == sendgatev1.Decision_DECISION_ALLOW {
 		return exitOK
 	}
@@ -97,17 +117,6 @@ func (e errInvalid) Error() string {
 		msg += "\n  " + v.Field + ": " + v.Description
 	}
 	return msg
-}
-
-func checkLocal(ctx context.Context, bundlePath string, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {
-	if v := validate.CheckRequest(req); v != nil {
-		return nil, errInvalid(v)
-	}
-	ps, err := compileBundle(ctx, bundlePath)
-	if err != nil {
-		return nil, err
-	}
-	return ps.Decide(ctx, req, time.Now())
 }
 
 func checkRemote(ctx context.Context, addr string, timeout time.Duration, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {
