@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sendgate/sendgate/bundles"
@@ -103,4 +104,41 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// FuzzReadArchive feeds arbitrary bytes through the untrusted half of the
+// pipeline: it must never panic, and what it accepts stays inside the
+// bundle root and the size limit.
+func FuzzReadArchive(f *testing.F) {
+	f.Add(mustMinimalTarball(f))
+	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff})
+	f.Add([]byte("not a bundle"))
+	const limit = 1 << 20
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := bundles.ReadArchive(bytes.NewReader(data), limit)
+		if err != nil {
+			return
+		}
+		if a.Size() > limit {
+			t.Fatalf("accepted %d bytes over a %d limit", a.Size(), limit)
+		}
+		for _, p := range a.Paths() {
+			if p == "" || p[0] == '/' || p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") {
+				t.Fatalf("accepted unsafe path %q", p)
+			}
+		}
+		_, _ = bundles.Load(a, bundles.LoadOptions{SizeLimit: limit})
+	})
+}
+
+func mustMinimalTarball(f *testing.F) []byte {
+	b, err := bundles.Build(minimalDir, bundles.BuildOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := bundles.WriteBundle(&buf, b); err != nil {
+		f.Fatal(err)
+	}
+	return buf.Bytes()
 }

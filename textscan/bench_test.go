@@ -35,3 +35,17 @@ func BenchmarkCompileLexicon(b *testing.B) {
 		shippedLexicon(b)
 	}
 }
+
+func BenchmarkNormalize(b *testing.B) {
+	for _, bt := range benchTexts {
+		b.Run("text="+bt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bt.text)))
+			var buf []byte
+			var origin []int32
+			for b.Loop() {
+				buf, origin, _ = fold(buf[:0], origin[:0], bt.text)
+			}
+		})
+	}
+}

@@ -6,6 +6,10 @@ type clause struct {
 	start, end int32
 }
 
+// breakCandidate marks the bytes isClauseBreak may accept, so the
+// splitting loop tests one table entry per byte.
+var breakCandidate = [256]bool{'\n': true, ';': true, '.': true, '!': true, '?': true}
+
 // isClauseBreak reports whether byte i of the folded text ends a clause.
 // Dots, question and exclamation marks between two letters or digits
 // ("1112.22.333", "acme.nl") do not.
@@ -24,7 +28,7 @@ func isClauseBreak(s string, i int) bool {
 func splitClauses(s string, dst []clause) []clause {
 	start := 0
 	for i := 0; i < len(s); i++ {
-		if !isClauseBreak(s, i) {
+		if !breakCandidate[s[i]] || !isClauseBreak(s, i) {
 			continue
 		}
 		end := i + 1
@@ -77,7 +81,7 @@ func clauseIndex(clauses []clause, pos int32) int {
 // hasBreak reports whether a clause break lies in the folded bytes [from, to).
 func hasBreak(s string, from, to int) bool {
 	for i := from; i < to && i < len(s); i++ {
-		if isClauseBreak(s, i) {
+		if breakCandidate[s[i]] && isClauseBreak(s, i) {
 			return true
 		}
 	}

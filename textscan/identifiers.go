@@ -1,80 +1,5 @@
 package textscan
 
-// schemeTypes maps every scheme Analyze reports to its identifier type.
-var schemeTypes = map[string]string{
-	"visa": "payment_card", "mastercard": "payment_card", "amex": "payment_card",
-	"discover": "payment_card", "jcb": "payment_card", "unionpay": "payment_card",
-	"maestro": "payment_card", "mir": "payment_card",
-	"iban":   "bank_account",
-	"nl_bsn": "national_id", "us_ssn": "national_id", "uk_nino": "national_id",
-	"de_steuer_id": "national_id", "es_dni": "national_id", "es_nie": "national_id",
-	"it_codice_fiscale": "national_id", "be_national_number": "national_id",
-	"fr_nir": "national_id", "br_cpf": "national_id", "pt_nif": "national_id",
-	"in_aadhaar": "national_id",
-}
-
-// ibanLengths is the IBAN length per country (ISO 13616 registry).
-var ibanLengths = map[[2]byte]int{
-	{'a', 'd'}: 24, {'a', 'e'}: 23, {'a', 'l'}: 28, {'a', 't'}: 20, {'a', 'z'}: 28,
-	{'b', 'a'}: 20, {'b', 'e'}: 16, {'b', 'g'}: 22, {'b', 'h'}: 22, {'b', 'r'}: 29,
-	{'b', 'y'}: 28, {'c', 'h'}: 21, {'c', 'r'}: 22, {'c', 'y'}: 28, {'c', 'z'}: 24,
-	{'d', 'e'}: 22, {'d', 'k'}: 18, {'d', 'o'}: 28, {'e', 'e'}: 20, {'e', 'g'}: 29,
-	{'e', 's'}: 24, {'f', 'i'}: 18, {'f', 'o'}: 18, {'f', 'r'}: 27, {'g', 'b'}: 22,
-	{'g', 'e'}: 22, {'g', 'i'}: 23, {'g', 'l'}: 18, {'g', 'r'}: 27, {'g', 't'}: 28,
-	{'h', 'r'}: 21, {'h', 'u'}: 28, {'i', 'e'}: 22, {'i', 'l'}: 23, {'i', 'q'}: 23,
-	{'i', 's'}: 26, {'i', 't'}: 27, {'j', 'o'}: 30, {'k', 'w'}: 30, {'k', 'z'}: 20,
-	{'l', 'b'}: 28, {'l', 'c'}: 32, {'l', 'i'}: 21, {'l', 't'}: 20, {'l', 'u'}: 20,
-	{'l', 'v'}: 21, {'l', 'y'}: 25, {'m', 'c'}: 27, {'m', 'd'}: 24, {'m', 'e'}: 22,
-	{'m', 'k'}: 19, {'m', 'r'}: 27, {'m', 't'}: 31, {'m', 'u'}: 30, {'n', 'l'}: 18,
-	{'n', 'o'}: 15, {'p', 'k'}: 24, {'p', 'l'}: 28, {'p', 's'}: 29, {'p', 't'}: 25,
-	{'q', 'a'}: 29, {'r', 'o'}: 24, {'r', 's'}: 22, {'s', 'a'}: 24, {'s', 'c'}: 31,
-	{'s', 'e'}: 24, {'s', 'i'}: 19, {'s', 'k'}: 24, {'s', 'm'}: 27, {'s', 't'}: 25,
-	{'s', 'v'}: 28, {'t', 'l'}: 23, {'t', 'n'}: 24, {'t', 'r'}: 26, {'u', 'a'}: 29,
-	{'v', 'a'}: 22, {'v', 'g'}: 24, {'x', 'k'}: 20,
-}
-
-// cardScheme names the card scheme of a digit string by its prefix (IIN)
-// and length, or returns "" so order numbers are not taken for cards.
-func cardScheme(d []byte) string {
-	n := len(d)
-	p2 := num(d[:2])
-	p3 := num(d[:3])
-	p4 := num(d[:4])
-	switch {
-	case d[0] == 4:
-		if n == 13 || n == 16 || n == 19 {
-			return "visa"
-		}
-	case (p2 == 34 || p2 == 37) && n == 15:
-		return "amex"
-	case p2 >= 51 && p2 <= 55, p4 >= 2221 && p4 <= 2720:
-		if n == 16 {
-			return "mastercard"
-		}
-	case p4 >= 2200 && p4 <= 2204:
-		if n >= 16 {
-			return "mir"
-		}
-	case p4 == 6011, p3 >= 644 && p3 <= 649, p2 == 65:
-		if n >= 16 {
-			return "discover"
-		}
-	case p4 >= 3528 && p4 <= 3589:
-		if n >= 16 {
-			return "jcb"
-		}
-	case p2 == 62:
-		if n >= 16 {
-			return "unionpay"
-		}
-	}
-	switch p4 {
-	case 5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763:
-		return "maestro"
-	}
-	return ""
-}
-
 // digitGroup is a run of digits in the folded text; sep is the byte that
 // separated it from the previous group (0 for the first).
 type digitGroup struct {
@@ -117,21 +42,38 @@ func (a *analysis) scanIdentifiers() {
 				i = skipWord(s, i)
 				continue
 			}
+			// Letter-led identifiers have a digit in their first word
+			// ("nl91", "x1234567l") or start with a two-letter word
+			// ("ab 12 34 56 c"); plain words go past quickly.
+			if e, digit := wordEnd(s, i); !digit && e-i != 2 {
+				if c == 'x' {
+					if e2, ok := a.scanMasked(i); ok {
+						i = e2
+						continue
+					}
+				}
+				i = e
+				continue
+			}
 			if e := a.scanLetterID(i); e > i {
 				i = e
 				continue
 			}
-			if e := a.scanMasked(i); e > i {
+			if e, ok := a.scanMasked(i); ok {
 				i = e
 				continue
 			}
 			i = skipWord(s, i)
 		case c == '*':
-			if e := a.scanMasked(i); e > i {
+			if e, ok := a.scanMasked(i); ok {
 				i = e
 				continue
 			}
-			i++
+			// No later star of this run can start a masked reference
+			// either; digits after it are still read as numbers.
+			for i < len(s) && s[i] == '*' {
+				i++
+			}
 		default:
 			i++
 		}
@@ -143,6 +85,16 @@ func skipWord(s string, i int) int {
 		i++
 	}
 	return i
+}
+
+// wordEnd returns the end of the word at i and whether it holds a digit.
+func wordEnd(s string, i int) (int, bool) {
+	digit := false
+	for i < len(s) && (isASCIIAlnum(s[i]) || s[i] >= 0x80) {
+		digit = digit || isDigit(s[i])
+		i++
+	}
+	return i, digit
 }
 
 func isDigitSep(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '/' }

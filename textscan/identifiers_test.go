@@ -151,3 +151,10 @@ func TestMaskIdentifierNeverHoldsTheIdentifier(t *testing.T) {
 		}
 	}
 }
+
+func TestCardAfterBulletIsFound(t *testing.T) {
+	f := shippedLexicon(t).Analyze("* 4111 1111 1111 1111")
+	if len(f.Identifiers) != 1 {
+		t.Errorf("identifiers = %+v, want the card", f.Identifiers)
+	}
+}

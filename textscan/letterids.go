@@ -123,9 +123,9 @@ func (a *analysis) tryNINO(i int) int {
 }
 
 // scanMasked finds a masked reference such as "**** 1234",
-// "xxxx-xxxx-xxxx-1234" or "nl** **** **** **43 00" starting at i; it
-// returns its end or i.
-func (a *analysis) scanMasked(i int) int {
+// "xxxx-xxxx-xxxx-1234" or "nl** **** **** **43 00" starting at i. It
+// returns its end and true, or i and false.
+func (a *analysis) scanMasked(i int) (int, bool) {
 	s := a.text
 	start := i
 	// A country code glued to the mask ("nl**") belongs to it.
@@ -154,8 +154,8 @@ func (a *analysis) scanMasked(i int) int {
 	}
 done:
 	if masks < 2 || digits < 2 || isWordAt(s, end) {
-		return i
+		return i, false
 	}
 	a.masked = append(a.masked, maskedRef{start: int32(start), end: int32(end)})
-	return end
+	return end, true
 }

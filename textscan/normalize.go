@@ -54,6 +54,27 @@ func foldString(s string) string {
 	return string(buf)
 }
 
+// asciiFold maps an ASCII byte to its folded form: letters lower-cased,
+// tabs and form feeds to a space, CR to a newline, other controls to 0
+// (dropped).
+var asciiFold = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			t[c] = byte(c) + 'a' - 'A'
+		case c == '\t' || c == '\v' || c == '\f':
+			t[c] = ' '
+		case c == '\r' || c == '\n':
+			t[c] = '\n'
+		case c < ' ' || c == 0x7f:
+			t[c] = 0
+		default:
+			t[c] = byte(c)
+		}
+	}
+	return t
+}()
+
 // fold appends the folded form of text to dst and the rune offset of each
 // produced byte to origin.
 func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
@@ -64,27 +85,29 @@ func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			i++
-			// Letters and digits are most of any text: take them inline.
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c >= 'a' && c <= 'z' {
-				if n := len(dst); n >= 2 && dst[n-1] == '-' && isASCIILetter(dst[n-2]) {
+			f := asciiFold[c]
+			n := len(dst)
+			switch {
+			case f >= 'a' && f <= 'z':
+				// A hyphen between two letters reads as a space, so
+				// "envoyez-nous" and "envoyez nous" match alike.
+				if n >= 2 && dst[n-1] == '-' && isASCIILetter(dst[n-2]) {
 					dst[n-1] = ' '
 				}
-				dst, origin = append(dst, c), append(origin, ri)
+			case f == ' ':
+				if n == 0 || dst[n-1] == ' ' || dst[n-1] == '\n' {
+					continue
+				}
+			case f == ',':
+				// "por favor, indique" matches "por favor indique": a
+				// comma after a word is dropped; in numbers ("1,5") it stays.
+				if i < len(text) && text[i] == ' ' && n > 0 && isASCIILetter(dst[n-1]) {
+					continue
+				}
+			case f == 0:
 				continue
 			}
-			if c >= '0' && c <= '9' {
-				dst, origin = append(dst, c), append(origin, ri)
-				continue
-			}
-			// "por favor, indique" matches "por favor indique": a comma
-			// after a word is dropped; in numbers ("1,5") it stays.
-			if c == ',' && i < len(text) && text[i] == ' ' && len(dst) > 0 && isASCIILetter(dst[len(dst)-1]) {
-				continue
-			}
-			dst, origin = appendFolded(dst, origin, ri, c)
+			dst, origin = append(dst, f), append(origin, ri)
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
@@ -179,25 +202,18 @@ func appendRune(dst []byte, origin []int32, ri int32, r rune) ([]byte, []int32) 
 	return dst, origin
 }
 
-// appendFolded appends one ASCII byte, lower-casing it, collapsing blanks
-// and turning a hyphen between two letters into a space so "envoyez-nous"
-// and "envoyez nous" read alike.
+// appendFolded appends one ASCII byte produced by a non-ASCII character
+// (a mapped space, dash or apostrophe, or a decomposed letter), applying
+// the same blank collapsing and hyphen rule as fold.
 func appendFolded(dst []byte, origin []int32, ri int32, c byte) ([]byte, []int32) {
-	switch {
-	case c >= 'A' && c <= 'Z':
-		c += 'a' - 'A'
-	case c == '\t' || c == '\v' || c == '\f':
-		c = ' '
-	case c == '\r':
-		c = '\n'
-	case c < ' ' && c != '\n':
-		return dst, origin
-	}
+	c = asciiFold[c]
 	n := len(dst)
-	if c == ' ' && (n == 0 || dst[n-1] == ' ' || dst[n-1] == '\n') {
+	switch {
+	case c == 0:
 		return dst, origin
-	}
-	if c >= 'a' && c <= 'z' && n >= 2 && dst[n-1] == '-' && isASCIILetter(dst[n-2]) {
+	case c == ' ' && (n == 0 || dst[n-1] == ' ' || dst[n-1] == '\n'):
+		return dst, origin
+	case c >= 'a' && c <= 'z' && n >= 2 && dst[n-1] == '-' && isASCIILetter(dst[n-2]):
 		dst[n-1] = ' '
 	}
 	return append(dst, c), append(origin, ri)

@@ -1,6 +1,9 @@
 package textscan
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Partial markers qualify the nearest identifier noun after them ("last 4
 // digits of your card") within partialAfterReach bytes, else the nearest
@@ -72,10 +75,8 @@ func (a *analysis) findRequests() {
 func (a *analysis) clauseRequests(c clause, v *clauseView) {
 	var seen []string
 	add := func(typ string, cue, noun hit) {
-		for _, s := range seen {
-			if s == typ {
-				return
-			}
+		if slices.Contains(seen, typ) {
+			return
 		}
 		seen = append(seen, typ)
 		a.out.Requests = append(a.out.Requests, Request{
@@ -96,11 +97,12 @@ func (a *analysis) clauseRequests(c clause, v *clauseView) {
 		}
 	}
 	for _, n := range v.idNouns {
-		if containedIn(n, v.consumed) || v.isPartial(n) {
+		typ := a.lex.phrases[n.phrase].sub
+		if slices.Contains(seen, typ) || containedIn(n, v.consumed) || v.isPartial(n) {
 			continue
 		}
 		if cue, negated := v.governing(n); !negated && cue.phrase >= 0 {
-			add(a.lex.phrases[n.phrase].sub, cue, n)
+			add(typ, cue, n)
 		}
 	}
 }
@@ -194,13 +196,16 @@ func dropOverlapping(hs, by []hit) []hit {
 
 // dropContained removes hits lying inside a longer hit of the same list,
 // so "card number" inside "credit card number" counts once. hs is sorted
-// by start, longest first.
+// by start, longest first, so a hit is contained in an earlier one exactly
+// when it ends no later than the furthest end seen so far.
 func dropContained(hs []hit) []hit {
 	n := 0
+	maxEnd := int32(-1)
 	for _, h := range hs {
-		if !containedIn(h, hs[:n]) {
+		if h.end > maxEnd {
 			hs[n] = h
 			n++
+			maxEnd = h.end
 		}
 	}
 	return hs[:n]
@@ -228,16 +233,20 @@ func containedIn(h hit, by []hit) bool {
 func (a *analysis) evidence(c clause) string {
 	sp := a.span(c.start, c.end)
 	var b strings.Builder
+	next := 0 // a.ids is in text order
+	skipTo := 0
 	ri := 0
-	skipTo := -1
 	for _, r := range a.orig {
 		if ri >= sp.End {
 			break
 		}
 		if ri >= sp.Start && ri >= skipTo {
-			if id, ok := a.idAt(ri); ok {
-				b.WriteString(id.masked)
-				skipTo = a.span(id.start, id.end).End
+			for next < len(a.ids) && int(a.origin[a.ids[next].start]) < ri {
+				next++
+			}
+			if next < len(a.ids) && int(a.origin[a.ids[next].start]) == ri {
+				b.WriteString(a.ids[next].masked)
+				skipTo = a.span(a.ids[next].start, a.ids[next].end).End
 			} else {
 				b.WriteRune(r)
 			}
@@ -245,14 +254,4 @@ func (a *analysis) evidence(c clause) string {
 		ri++
 	}
 	return b.String()
-}
-
-// idAt returns the identifier whose original span starts at rune ri.
-func (a *analysis) idAt(ri int) (foundID, bool) {
-	for _, id := range a.ids {
-		if a.span(id.start, id.end).Start == ri {
-			return id, true
-		}
-	}
-	return foundID{}, false
 }

@@ -132,3 +132,17 @@ func TestNoticesAreReported(t *testing.T) {
 		t.Errorf("notice span = %q", got)
 	}
 }
+
+func TestRequestEvidenceMasksEveryIdentifierInTheClause(t *testing.T) {
+	text := "Is this right? Please confirm your card number 4111 1111 1111 1111 and IBAN NL91ABNA0417164300 today."
+	f := shippedLexicon(t).Analyze(text)
+	if len(f.Requests) == 0 {
+		t.Fatalf("no request in %q", text)
+	}
+	want := "Please confirm your card number **** **** **** 1111 and IBAN NL** **** **** **43 00 today."
+	for _, r := range f.Requests {
+		if r.Evidence != want {
+			t.Errorf("%s evidence = %q, want %q", r.Type, r.Evidence, want)
+		}
+	}
+}

@@ -8,12 +8,47 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/bundle"
+	"google.golang.org/grpc"
+
+	"github.com/sendgate/sendgate/bundles"
+	"github.com/sendgate/sendgate/decisionlog"
 	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/metrics"
+	"github.com/sendgate/sendgate/observe"
+	"github.com/sendgate/sendgate/policies"
 	"github.com/sendgate/sendgate/server"
+	"github.com/sendgate/sendgate/tracing"
 )
+
+// serveOptions are the flags of "sendgate serve".
+type serveOptions struct {
+	addr, adminAddr, metricsAddr string
+	bundle, dataDir              string
+	verificationKeys             []string
+	pollInterval                 time.Duration
+	skipBundleTests              bool
+	bundleSizeLimit              int64
+	adminTokenFile               string
+	adminTLSCert, adminTLSKey    string
+	adminClientCA                string
+	logLevel                     string
+	maxRecvBytes                 int
+	shutdownTimeout              time.Duration
+	decisionLog                  decisionlog.Options
+}
+
+// listening, when set (by tests), is told the addresses the server bound.
+var listening func(grpcAddr, adminAddr, metricsAddr string)
 
 // envOr returns the environment variable name, or def when it is unset.
 func envOr(name, def string) string {
@@ -23,63 +58,248 @@ func envOr(name, def string) string {
 	return def
 }
 
+// keyList collects a repeatable --verification-key flag.
+type keyList []string
+
+func (k *keyList) String() string     { return strings.Join(*k, ",") }
+func (k *keyList) Set(v string) error { *k = append(*k, v); return nil }
+
 func runServe(ctx context.Context, args []string, stderr io.Writer) int {
+	var o serveOptions
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", envOr("SENDGATE_ADDR", ":9090"), "gRPC listen address (env SENDGATE_ADDR)")
-	bundleSrc := fs.String("bundle", envOr("SENDGATE_BUNDLE", ""), "bundle directory or .tar.gz (default: the embedded default bundle; env SENDGATE_BUNDLE)")
-	logLevel := fs.String("log-level", envOr("SENDGATE_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
-	maxRecv := fs.Int("max-request-bytes", server.DefaultMaxRecvBytes, "largest request accepted, in bytes")
-	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM")
+	fs.StringVar(&o.addr, "addr", envOr("SENDGATE_ADDR", ":9090"), "gRPC listen address (env SENDGATE_ADDR)")
+	fs.StringVar(&o.bundle, "bundle", envOr("SENDGATE_BUNDLE", ""), "bundle directory, .tar.gz file or http(s) URL (default: the embedded default bundle; env SENDGATE_BUNDLE)")
+	fs.StringVar(&o.dataDir, "data-dir", envOr("SENDGATE_DATA_DIR", ""), "directory keeping the last good bundle for start-ups while the source is down")
+	fs.Var((*keyList)(&o.verificationKeys), "verification-key", "PEM public key (or ID=PEM) that bundles must be signed with; repeat to rotate keys")
+	fs.DurationVar(&o.pollInterval, "poll-interval", 0, "re-fetch the bundle source this often (default 30s for http sources, none for watched files)")
+	fs.BoolVar(&o.skipBundleTests, "skip-bundle-tests", false, "activate bundles without running their own Rego tests")
+	fs.Int64Var(&o.bundleSizeLimit, "bundle-size-limit", bundles.DefaultSizeLimit, "largest bundle accepted, in bytes")
+	fs.StringVar(&o.adminAddr, "admin-addr", envOr("SENDGATE_ADMIN_ADDR", "127.0.0.1:9091"), "AdminService listen address; empty turns it off")
+	fs.StringVar(&o.adminTokenFile, "admin-token-file", envOr("SENDGATE_ADMIN_TOKEN_FILE", ""), "file holding the bearer token admin calls must present")
+	fs.StringVar(&o.adminTLSCert, "admin-tls-cert", "", "TLS certificate of the admin listener")
+	fs.StringVar(&o.adminTLSKey, "admin-tls-key", "", "TLS key of the admin listener")
+	fs.StringVar(&o.adminClientCA, "admin-client-ca", "", "CA bundle admitting admin callers by client certificate (mTLS)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", envOr("SENDGATE_METRICS_ADDR", metrics.DefaultAddr), "/metrics, /healthz and /readyz listen address; empty turns it off")
+	fs.StringVar(&o.logLevel, "log-level", envOr("SENDGATE_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
+	fs.IntVar(&o.maxRecvBytes, "max-request-bytes", server.DefaultMaxRecvBytes, "largest request accepted, in bytes")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM")
+	decisionlog.BindFlags(fs, &o.decisionLog)
 	if err := fs.Parse(args); err != nil {
 		return exitUnusable
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "sendgate serve: unexpected argument %q\n", fs.Arg(0))
+		return exitUnusable
+	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		fmt.Fprintf(stderr, "sendgate serve: --log-level: %v\n", err)
 		return exitUnusable
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if err := serve(ctx, o, log); err != nil {
+		log.Error("sendgate serve", "error", err)
+		return exitUnusable
+	}
+	return exitOK
+}
+
+// serve runs the server until ctx ends (SIGINT or SIGTERM), then drains:
+// health turns NOT_SERVING, in-flight calls finish, logs are flushed.
+func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
+	m := metrics.New()
+	o.decisionLog.OnDrop, o.decisionLog.Log = m.DecisionLogDropped, log
+	rec, err := decisionlog.Open(o.decisionLog)
+	if err != nil {
+		return err
+	}
+	traceOpts, traceShutdown, err := tracing.Setup(ctx)
+	if err != nil {
+		return err
+	}
 
 	eng := engine.New()
-	srv := server.New(server.Config{Engine: eng, Logger: log, MaxRecvBytes: *maxRecv})
-	lis, err := net.Listen("tcp", *addr)
+	srv := server.New(server.Config{
+		Engine:            eng,
+		Logger:            log,
+		Observer:          observe.New(rec, m),
+		MaxRecvBytes:      o.maxRecvBytes,
+		UnaryInterceptors: []grpc.UnaryServerInterceptor{m.UnaryServerInterceptor()},
+		ServerOptions:     append(traceOpts, grpc.ChainStreamInterceptor(m.StreamServerInterceptor())),
+	})
+	m.InitializeGRPC(srv.GRPC())
+
+	mgr, err := newBundleManager(o, eng, srv, m, log)
 	if err != nil {
-		log.Error("listen", "addr", *addr, "error", err)
-		return exitUnusable
+		return err
 	}
 
-	ps, err := compileBundle(ctx, *bundleSrc)
+	lis, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		log.Error("bundle refused", "source", sourceName(*bundleSrc), "error", err)
-		return exitUnusable
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
-	eng.Activate(ps)
-	srv.SetServing(true)
-	log.Info("bundle active", "source", sourceName(*bundleSrc), "revision", ps.Revision())
+	var stopping atomic.Bool
+	var wg sync.WaitGroup
+	defer wg.Wait()
+
+	var httpSrv *http.Server
+	metricsAddr := ""
+	if o.metricsAddr != "" {
+		mlis, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			lis.Close()
+			return fmt.Errorf("listen on %s: %w", o.metricsAddr, err)
+		}
+		metricsAddr = mlis.Addr().String()
+		httpSrv = m.NewServer(o.metricsAddr, func() error {
+			switch {
+			case stopping.Load():
+				return errors.New("shutting down")
+			case eng.Active() == nil:
+				return bundles.ErrNotReady
+			}
+			return nil
+		})
+		wg.Go(func() { _ = httpSrv.Serve(mlis) })
+	}
+
+	var adminSrv *grpc.Server
+	adminAddr := ""
+	if o.adminAddr != "" {
+		adminSrv, err = newAdminServer(o, mgr, log)
+		if err != nil {
+			lis.Close()
+			return err
+		}
+		alis, err := net.Listen("tcp", o.adminAddr)
+		if err != nil {
+			lis.Close()
+			return fmt.Errorf("listen on %s: %w", o.adminAddr, err)
+		}
+		adminAddr = alis.Addr().String()
+		wg.Go(func() { _ = adminSrv.Serve(alis) })
+	}
+
+	// The first activation: from the source, else the last good bundle.
+	// Until one works health stays NOT_SERVING and Run keeps retrying.
+	if err := mgr.Start(ctx); err != nil {
+		log.Warn("no bundle active yet; retrying the source", "error", err)
+	}
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRun()
+	wg.Go(func() { _ = mgr.Run(runCtx) })
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	wg.Go(func() {
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-hup:
+				log.Info("SIGHUP: reloading the bundle")
+				mgr.Trigger(bundles.TriggerSignal)
+			}
+		}
+	})
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(lis) }()
-	log.Info("serving", "addr", lis.Addr().String())
+	wg.Go(func() { serveErr <- srv.Serve(lis) })
+	log.Info("serving", "addr", lis.Addr().String(), "admin_addr", adminAddr, "metrics_addr", metricsAddr)
+	if listening != nil {
+		listening(lis.Addr().String(), adminAddr, metricsAddr)
+	}
 
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down: draining in-flight calls", "timeout", *shutdownTimeout)
-		srv.Stop(*shutdownTimeout)
-		log.Info("stopped")
-		return exitOK
 	case err := <-serveErr:
-		if err != nil && !errors.Is(err, net.ErrClosed) {
+		if err != nil {
 			log.Error("serve", "error", err)
-			return exitUnusable
 		}
-		return exitOK
 	}
+	log.Info("shutting down: draining in-flight calls", "timeout", o.shutdownTimeout)
+	stopping.Store(true)
+	stopRun()
+	srv.Stop(o.shutdownTimeout)
+	if adminSrv != nil {
+		adminSrv.Stop()
+	}
+	flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := rec.Close(flushCtx); err != nil {
+		log.Warn("decision log not fully flushed", "error", err)
+	}
+	if err := traceShutdown(flushCtx); err != nil {
+		log.Warn("trace exporter shutdown", "error", err)
+	}
+	if httpSrv != nil {
+		_ = httpSrv.Shutdown(flushCtx)
+	}
+	log.Info("stopped")
+	return nil
 }
 
-func sourceName(src string) string {
-	if src == "" {
-		return "embedded default bundle"
+// newBundleManager wires the activation pipeline to the engine, health and
+// metrics.
+func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m *metrics.Metrics, log *slog.Logger) (*bundles.Manager, error) {
+	var src bundles.Source = &bundles.FSSource{FS: policies.FS(), Dir: ".", Name: "embedded default bundle"}
+	if o.bundle != "" {
+		var err error
+		src, err = bundles.NewSource(o.bundle, bundles.SourceOptions{SizeLimit: o.bundleSizeLimit})
+		if err != nil {
+			return nil, err
+		}
 	}
-	return src
+	var keys []bundles.Key
+	for _, k := range o.verificationKeys {
+		keys = append(keys, bundles.ParseKeySpec(k))
+	}
+	vc, err := bundles.NewVerificationConfig(keys...)
+	if err != nil {
+		return nil, err
+	}
+	return bundles.NewManager(bundles.Config{
+		Source:       src,
+		Verification: vc,
+		SizeLimit:    o.bundleSizeLimit,
+		DataDir:      o.dataDir,
+		SkipTests:    o.skipBundleTests,
+		PollInterval: o.pollInterval,
+		Logger:       log,
+		Hooks: bundles.Hooks{
+			Compile: func(ctx context.Context, b *bundle.Bundle) (bundles.Compiled, error) {
+				return engine.Compile(ctx, b)
+			},
+			Test: func(ctx context.Context, b *bundle.Bundle) error {
+				_, err := engine.RunTests(ctx, b, engine.TestOptions{})
+				return err
+			},
+			Activate: func(c bundles.Compiled) {
+				eng.Activate(c.(*engine.PolicySet))
+				srv.SetServing(true)
+			},
+			OnAttempt:   func(a bundles.Attempt) { m.BundleAttempt(string(a.Result)) },
+			OnActivated: m.BundleActivated,
+		},
+	})
+}
+
+// newAdminServer builds the AdminService listener with its authentication.
+func newAdminServer(o serveOptions, mgr *bundles.Manager, log *slog.Logger) (*grpc.Server, error) {
+	auth, err := server.NewAdminAuth(o.adminTokenFile)
+	if err != nil {
+		return nil, err
+	}
+	cfg := server.AdminConfig{Controller: mgr, Auth: auth, Logger: log}
+	if o.adminTLSCert != "" {
+		cfg.TLS, err = server.AdminTLSConfig(o.adminTLSCert, o.adminTLSKey, o.adminClientCA)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if o.adminTokenFile == "" && o.adminClientCA == "" {
+		log.Warn("admin calls are refused: give --admin-token-file or --admin-client-ca to allow them")
+	}
+	return server.NewAdminServer(cfg), nil
 }
