@@ -20,7 +20,9 @@ type Identifier struct {
 	// "it_codice_fiscale", "be_national_number", "fr_nir", "br_cpf",
 	// "pt_nif", "in_aadhaar", ...
 	Scheme string
-	// Masked is the identifier with all but its last few characters masked.
+	// Masked is the identifier with all but its last four characters
+	// masked (an IBAN keeps its country code): "**** **** **** 1111",
+	// "BE** **** **** 7034".
 	Masked string
 	Span
 }
@@ -30,12 +32,14 @@ type Identifier struct {
 type Request struct {
 	// Type is "payment_card", "bank_account", "national_id" or "document".
 	Type string
-	// Cue is the request cue or capture verb as matched, e.g. "please provide".
+	// Cue is the request cue or capture verb as listed in the lexicon,
+	// e.g. "please provide" or "kunt u ... doorgeven".
 	Cue string
-	// Noun is the identifier or document noun as matched, e.g. "card number".
+	// Noun is the identifier or document noun as listed in the lexicon, e.g. "card number".
 	Noun string
 	// Evidence is the clause that asks, with any identifier in it masked.
 	Evidence string
+	// Span covers the clause that asks.
 	Span
 }
 
@@ -50,16 +54,18 @@ type Match struct {
 	Span
 }
 
-// Findings is everything the analysis found in one text.
+// Findings is everything the analysis found in one text. Empty lists are
+// nil; every list is in text order.
 type Findings struct {
 	Identifiers        []Identifier
 	Requests           []Request
 	Promotions         []Match
 	Passcodes          []Match
 	OptOutInstructions []Match
-	// Notices are negation or safety notices ("we will never ask ...") that
-	// kept nouns from counting as requests.
+	// Notices are negation or safety notices ("we will never ask ..."); a
+	// noun they govern does not count as requested.
 	Notices []Match
-	// Partials are masked or partial references ("card ending 1234").
+	// Partials are masked or partial references ("card ending 1234",
+	// "**** 1234"); they disclose nothing and make a noun partial.
 	Partials []Match
 }

@@ -89,7 +89,7 @@ func (a *analysis) clauseRequests(c clause, v *clauseView) {
 	}
 	if len(v.captures) > 0 {
 		for _, d := range v.docNouns {
-			if _, negated := v.governing(d); negated {
+			if _, negated := v.governing(a.text, d); negated {
 				continue
 			}
 			v.consumed = append(v.consumed, d)
@@ -101,16 +101,19 @@ func (a *analysis) clauseRequests(c clause, v *clauseView) {
 		if slices.Contains(seen, typ) || containedIn(n, v.consumed) || v.isPartial(n) {
 			continue
 		}
-		if cue, negated := v.governing(n); !negated && cue.phrase >= 0 {
+		if cue, negated := v.governing(a.text, n); !negated && cue.phrase >= 0 {
 			add(typ, cue, n)
 		}
 	}
 }
 
 // governing finds what rules a noun: the closest cue or notice that starts
-// before it, or failing that the closest after it. A notice negates the
-// noun; a cue asks for it. With neither, the result has phrase -1.
-func (v *clauseView) governing(n hit) (hit, bool) {
+// before it, or failing that the closest after it ("uw pincode vragen wij
+// nooit", "uw IBAN kunt u ... doorgeven"). A notice negates the noun; a cue
+// asks for it. With neither, the result has phrase -1. A cue after the noun
+// counts only with at most one word between, so "your card number was
+// saved, please confirm your visit" asks for nothing.
+func (v *clauseView) governing(text string, n hit) (hit, bool) {
 	prev, next := hit{phrase: -1}, hit{phrase: -1}
 	prevNotice, nextNotice := false, false
 	consider := func(m hit, notice bool) {
@@ -133,6 +136,9 @@ func (v *clauseView) governing(n hit) (hit, bool) {
 	}
 	if prev.phrase >= 0 {
 		return prev, prevNotice
+	}
+	if next.phrase >= 0 && !nextNotice && strings.Count(text[n.end:next.start], " ") > 2 {
+		return hit{phrase: -1}, false
 	}
 	return next, nextNotice
 }

@@ -34,6 +34,9 @@ func TestAnalyzeRequests(t *testing.T) {
 		{"en/partial_ending_in", "Please confirm your card number ending in 1234.", ""},
 		{"en/partial_masked", "Please confirm your card number **** 1234.", ""},
 		{"en/negation_then_request", "We never ask for your PIN, but please send us your IBAN.", "bank_account"},
+		{"en/cue_right_after_noun", "Your IBAN, please provide it.", "bank_account"},
+		{"en/mention_then_unrelated_cue", "Your card number was saved, please confirm your visit.", ""},
+		{"nl/topicalised_object", "Uw IBAN kunt u doorgeven via het formulier.", "bank_account"},
 		{"en/clauses_are_separate", "Never share your PIN. Please send us your IBAN.", "bank_account"},
 		// Dutch
 		{"nl/request_iban", "Kunt u uw rekeningnummer doorgeven voor de terugbetaling?", "bank_account"},

@@ -132,6 +132,7 @@ func TestServeDrainsInFlightCallsOnSignal(t *testing.T) {
 				case status.Code(err) == codes.Unavailable:
 					// A call made after the drain began is refused, never half-done.
 					refused.Add(1)
+					return
 				default:
 					mu.Lock()
 					failures = append(failures, err)
