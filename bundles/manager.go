@@ -277,6 +277,7 @@ func (m *Manager) watch(ctx context.Context, w Watcher) {
 // fails or nothing serves.
 func (m *Manager) poll(ctx context.Context) {
 	retry := 0
+	var lastFetch time.Time
 	for {
 		m.mu.Lock()
 		healthy := m.fetchOK && m.ready
@@ -288,6 +289,9 @@ func (m *Manager) poll(ctx context.Context) {
 			delay = m.backoff(retry)
 			retry++
 		case lp != nil && lp.LongPolling():
+			// The server holds the request until something changes; a
+			// server that answers at once anyway is not polled in a tight loop.
+			delay = m.cfg.RetryMin - time.Since(lastFetch)
 			retry = 0
 		case m.cfg.PollInterval > 0:
 			delay = jitter(m.cfg.PollInterval)
@@ -307,6 +311,7 @@ func (m *Manager) poll(ctx context.Context) {
 		m.mu.Lock()
 		etag := m.seenETag
 		m.mu.Unlock()
+		lastFetch = time.Now()
 		a, err := m.cfg.Source.Fetch(ctx, FetchRequest{ETag: etag, Poll: true})
 		if ctx.Err() != nil {
 			return

@@ -115,9 +115,10 @@ func buildAC(patterns []string) *acMatcher {
 func (m *acMatcher) scan(text string, hits []rawHit) []rawHit {
 	nc := uint32(m.nclass)
 	delta := m.delta
+	class := &m.class
 	row := uint32(0)
 	for i := 0; i < len(text); i++ {
-		v := delta[row+uint32(m.class[text[i]])]
+		v := delta[row+uint32(class[text[i]])]
 		row = v &^ outFlag
 		if v&outFlag != 0 {
 			st := row / nc

@@ -28,11 +28,18 @@ type analysis struct {
 	hits    []hit
 	clauses []clause
 	groups  []digitGroup
-	ids     []foundID
-	masked  []maskedRef
-	codes   []codeCandidate
-	cv      clauseView
-	out     *Findings
+	digits  []byte
+	// contextSchemes lists the schemes with an identifier_context word
+	// anywhere in the text; the others need no closer look.
+	contextSchemes []string
+	ids            []foundID
+	masked         []maskedRef
+	codes          []codeCandidate
+	cv             clauseView
+	// out points at work, whose lists are reused between calls; Analyze
+	// hands the caller exact-size copies.
+	out  *Findings
+	work Findings
 }
 
 var analysisPool = sync.Pool{New: func() any { return new(analysis) }}
@@ -41,7 +48,7 @@ var analysisPool = sync.Pool{New: func() any { return new(analysis) }}
 func (l *Lexicon) Analyze(text string) *Findings {
 	a := analysisPool.Get().(*analysis)
 	defer a.release()
-	a.lex, a.orig, a.out = l, text, &Findings{}
+	a.lex, a.orig, a.out = l, text, &a.work
 
 	a.buf, a.origin, a.runes = fold(a.buf[:0], a.origin[:0], text)
 	if string(a.buf) == text {
@@ -52,6 +59,12 @@ func (l *Lexicon) Analyze(text string) *Findings {
 	a.clauses = splitClauses(a.text, a.clauses[:0])
 	a.raw = l.ac.scan(a.text, a.raw[:0])
 	a.hits = l.resolve(a.text, a.raw, a.hits[:0])
+	a.contextSchemes = a.contextSchemes[:0]
+	for _, h := range a.hits {
+		if ph := &l.phrases[h.phrase]; ph.kind == kindContext && !slices.Contains(a.contextSchemes, ph.sub) {
+			a.contextSchemes = append(a.contextSchemes, ph.sub)
+		}
+	}
 
 	a.scanIdentifiers()
 	a.reportIdentifiers()
@@ -60,12 +73,24 @@ func (l *Lexicon) Analyze(text string) *Findings {
 	a.findPromotions()
 	a.findOptOuts()
 	a.reportNoticesAndPartials()
-	f := a.out
-	f.Promotions = dedupeMatches(f.Promotions)
-	f.OptOutInstructions = dedupeMatches(f.OptOutInstructions)
-	f.Notices = dedupeMatches(f.Notices)
-	f.Partials = dedupeMatches(f.Partials)
-	return f
+	w := a.out
+	return &Findings{
+		Identifiers:        cloneOrNil(w.Identifiers),
+		Requests:           cloneOrNil(w.Requests),
+		Promotions:         cloneOrNil(dedupeMatches(w.Promotions)),
+		Passcodes:          cloneOrNil(w.Passcodes),
+		OptOutInstructions: cloneOrNil(dedupeMatches(w.OptOutInstructions)),
+		Notices:            cloneOrNil(dedupeMatches(w.Notices)),
+		Partials:           cloneOrNil(dedupeMatches(w.Partials)),
+	}
+}
+
+// cloneOrNil copies s to a slice of its exact length, or returns nil.
+func cloneOrNil[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
 }
 
 // dedupeMatches orders matches by position and keeps, of overlapping ones,
@@ -74,12 +99,15 @@ func dedupeMatches(ms []Match) []Match {
 	if len(ms) < 2 {
 		return ms
 	}
-	slices.SortFunc(ms, func(x, y Match) int {
+	byPosition := func(x, y Match) int {
 		if c := cmp.Compare(x.Start, y.Start); c != 0 {
 			return c
 		}
 		return cmp.Compare(y.End, x.End)
-	})
+	}
+	if !slices.IsSortedFunc(ms, byPosition) {
+		slices.SortFunc(ms, byPosition)
+	}
 	n := 1
 	for _, m := range ms[1:] {
 		if m.Start >= ms[n-1].End {
@@ -93,6 +121,21 @@ func dedupeMatches(ms []Match) []Match {
 // release clears references into the caller's data and returns a to the pool.
 func (a *analysis) release() {
 	a.lex, a.orig, a.text, a.out = nil, "", "", nil
+	// Drop the strings (which may point into the caller's text) but keep
+	// the capacity.
+	w := &a.work
+	clear(w.Identifiers)
+	clear(w.Requests)
+	clear(w.Promotions)
+	clear(w.Passcodes)
+	clear(w.OptOutInstructions)
+	clear(w.Notices)
+	clear(w.Partials)
+	*w = Findings{
+		Identifiers: w.Identifiers[:0], Requests: w.Requests[:0], Promotions: w.Promotions[:0],
+		Passcodes: w.Passcodes[:0], OptOutInstructions: w.OptOutInstructions[:0],
+		Notices: w.Notices[:0], Partials: w.Partials[:0],
+	}
 	a.ids = a.ids[:0]
 	a.masked = a.masked[:0]
 	a.codes = a.codes[:0]

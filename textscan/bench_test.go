@@ -49,3 +49,13 @@ func BenchmarkNormalize(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkScanAC(b *testing.B) {
+	l := shippedLexicon(b)
+	text := foldString(benchTexts[3].text)
+	var raw []rawHit
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		raw = l.ac.scan(text, raw[:0])
+	}
+}

@@ -118,9 +118,24 @@ func TestCardScheme(t *testing.T) {
 	}
 	for digits, want := range tests {
 		t.Run(digits, func(t *testing.T) {
-			if got := cardScheme(digitsOf(digits)); got != want {
+			if got := cardScheme(digitsOf(digits), len(digits)); got != want {
 				t.Errorf("cardScheme(%s) = %q, want %q", digits, got, want)
 			}
 		})
+	}
+}
+
+// TestCardIINPossibleAgreesWithScheme keeps the quick prefix test in step
+// with the scheme table.
+func TestCardIINPossibleAgreesWithScheme(t *testing.T) {
+	for p := 0; p < 10000; p++ {
+		c := readIIN([]byte{byte(p / 1000), byte(p / 100 % 10), byte(p / 10 % 10), byte(p % 10)})
+		any := false
+		for n := 12; n <= 19; n++ {
+			any = any || c.scheme(n) != ""
+		}
+		if any != c.possible() {
+			t.Errorf("prefix %04d: scheme for some length %v, possible %v", p, any, c.possible())
+		}
 	}
 }

@@ -1,10 +1,14 @@
 package textscan
 
+import "slices"
+
 // digitGroup is a run of digits in the folded text; sep is the byte that
 // separated it from the previous group (0 for the first).
 type digitGroup struct {
 	start, end int32
 	sep        byte
+	// off is the index of the group's first digit in analysis.digits.
+	off int32
 }
 
 // foundID is an identifier found in the folded text.
@@ -104,14 +108,17 @@ func isDigitSep(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '
 func (a *analysis) scanNumber(i int) int {
 	s := a.text
 	groups := a.groups[:0]
+	digits := a.digits[:0]
 	j := i
 	var sep byte
 	for {
 		st := j
+		off := int32(len(digits))
 		for j < len(s) && isDigit(s[j]) {
+			digits = append(digits, s[j]-'0')
 			j++
 		}
-		groups = append(groups, digitGroup{start: int32(st), end: int32(j), sep: sep})
+		groups = append(groups, digitGroup{start: int32(st), end: int32(j), sep: sep, off: off})
 		if j+1 < len(s) && isDigitSep(s[j]) && isDigit(s[j+1]) {
 			sep = s[j]
 			j++
@@ -119,7 +126,7 @@ func (a *analysis) scanNumber(i int) int {
 		}
 		break
 	}
-	a.groups = groups
+	a.groups, a.digits = groups, digits
 	end := j
 	// A number right after "+" is a phone number, never an identifier.
 	if i > 0 && (s[i-1] == '+' || (s[i-1] == ' ' && i > 1 && s[i-2] == '+')) {
@@ -153,6 +160,21 @@ func (a *analysis) scanNumber(i int) int {
 // tryWindows tries the longest run of groups starting at g first and
 // records the first identifier found; it returns how many groups it used.
 func (a *analysis) tryWindows(groups []digitGroup, g int) int {
+	// Most starts are ruled out at once: national numbers need a context
+	// word in the text or a first group as long as a layout's (SSN 3-2-4,
+	// CPF 3.3.3-2, BE 2.2.2-3.2), cards a known prefix. So long digit runs
+	// stay linear.
+	first := groups[g].end - groups[g].start
+	nationalOK := len(a.contextSchemes) > 0 || first == 2 || first == 3
+	var iin cardIIN
+	cardOK := false
+	if rest := a.digits[groups[g].off:]; len(rest) >= 12 && rest[0] != 0 {
+		iin = readIIN(rest)
+		cardOK = iin.possible()
+	}
+	if !nationalOK && !cardOK {
+		return 0
+	}
 	total := 0
 	last := g
 	for k := g; k < len(groups); k++ {
@@ -163,17 +185,20 @@ func (a *analysis) tryWindows(groups []digitGroup, g int) int {
 		last = k
 	}
 	for k := last; k >= g; k-- {
-		var buf [19]byte
-		d := buf[:0]
-		for _, gr := range groups[g : k+1] {
-			for p := gr.start; p < gr.end; p++ {
-				d = append(d, a.text[p]-'0')
-			}
-		}
+		d := a.digits[groups[g].off : groups[k].off+groups[k].end-groups[k].start]
 		if len(d) < 8 {
 			break
 		}
-		if scheme := a.classifyDigits(d, groups[g:k+1]); scheme != "" {
+		scheme := ""
+		if cardOK && len(d) >= 12 {
+			if sc := iin.scheme(len(d)); sc != "" && luhnValid(d) {
+				scheme = sc
+			}
+		}
+		if scheme == "" && nationalOK {
+			scheme = a.nationalScheme(d, groups[g:k+1])
+		}
+		if scheme != "" {
 			a.addID(scheme, groups[g].start, groups[k].end)
 			return k - g + 1
 		}
@@ -181,50 +206,48 @@ func (a *analysis) tryWindows(groups []digitGroup, g int) int {
 	return 0
 }
 
-// classifyDigits returns the scheme of the digit string d read from
-// groups, requiring an identifier_context word for schemes whose bare
+// nationalScheme returns the national-id scheme of the digit string d read
+// from groups, requiring an identifier_context word for schemes whose bare
 // numbers are ambiguous.
-func (a *analysis) classifyDigits(d []byte, groups []digitGroup) string {
+func (a *analysis) nationalScheme(d []byte, groups []digitGroup) string {
 	start, end := groups[0].start, groups[len(groups)-1].end
-	if len(d) >= 12 && len(d) <= 19 && d[0] != 0 {
-		if sc := cardScheme(d); sc != "" && luhnValid(d) {
-			return sc
-		}
-	}
-	weak := func(scheme string, ok bool) bool { return ok && a.hasContext(scheme, start, end) }
+	// Cheap tests first: the context or layout, then the checksum.
+	ctx := func(scheme string) bool { return a.hasContext(scheme, start, end) }
 	switch len(d) {
 	case 8:
-		var b [9]byte
-		copy(b[1:], d)
-		if weak("nl_bsn", bsnValid(b[:])) {
-			return "nl_bsn"
+		if ctx("nl_bsn") {
+			var b [9]byte
+			copy(b[1:], d)
+			if bsnValid(b[:]) {
+				return "nl_bsn"
+			}
 		}
 	case 9:
-		if ssnValid(d) && (layout(groups, "3-2-4") || a.hasContext("us_ssn", start, end)) {
+		if (layout(groups, "3-2-4") || ctx("us_ssn")) && ssnValid(d) {
 			return "us_ssn"
 		}
-		if weak("nl_bsn", bsnValid(d)) {
+		if ctx("nl_bsn") && bsnValid(d) {
 			return "nl_bsn"
 		}
-		if weak("pt_nif", nifValid(d)) {
+		if ctx("pt_nif") && nifValid(d) {
 			return "pt_nif"
 		}
 	case 11:
-		if cpfValid(d) && (layout(groups, "3.3.3-2") || a.hasContext("br_cpf", start, end)) {
+		if (layout(groups, "3.3.3-2") || ctx("br_cpf")) && cpfValid(d) {
 			return "br_cpf"
 		}
-		if beNationalValid(d) && (layout(groups, "2.2.2-3.2") || a.hasContext("be_national_number", start, end)) {
+		if (layout(groups, "2.2.2-3.2") || ctx("be_national_number")) && beNationalValid(d) {
 			return "be_national_number"
 		}
-		if weak("de_steuer_id", steuerIDValid(d)) {
+		if ctx("de_steuer_id") && steuerIDValid(d) {
 			return "de_steuer_id"
 		}
 	case 12:
-		if weak("in_aadhaar", aadhaarValid(d)) {
+		if ctx("in_aadhaar") && aadhaarValid(d) {
 			return "in_aadhaar"
 		}
 	case 15:
-		if weak("fr_nir", nirValid(d)) {
+		if ctx("fr_nir") && nirValid(d) {
 			return "fr_nir"
 		}
 	}
@@ -258,6 +281,9 @@ func layout(groups []digitGroup, shape string) bool {
 // clause as [start, end) or within contextReach bytes of it.
 func (a *analysis) hasContext(scheme string, start, end int32) bool {
 	const contextReach = 40
+	if !slices.Contains(a.contextSchemes, scheme) {
+		return false
+	}
 	ci := clauseIndex(a.clauses, start)
 	for _, h := range a.hits {
 		ph := &a.lex.phrases[h.phrase]

@@ -1,10 +1,5 @@
 package textscan
 
-import (
-	"cmp"
-	"slices"
-)
-
 // maxGap is how far apart, in folded bytes, the parts of a phrase with
 // "..." may stand: a few words.
 const maxGap = 60
@@ -42,13 +37,21 @@ func (l *Lexicon) resolve(text string, raw []rawHit, dst []hit) []hit {
 			dst = append(dst, hit{phrase: e.phrase, start: h.start, end: end})
 		}
 	}
-	slices.SortFunc(dst, func(x, y hit) int {
-		if c := cmp.Compare(x.start, y.start); c != 0 {
-			return c
-		}
-		return cmp.Compare(y.end, x.end)
+	// The automaton reports hits by end, so they are nearly in start
+	// order already; insertion sort only moves the few that are not.
+	insertionSort(dst, func(x, y hit) bool {
+		return x.start < y.start || (x.start == y.start && x.end > y.end)
 	})
 	return dst
+}
+
+// insertionSort sorts s by less; it is linear on nearly sorted input.
+func insertionSort[T any](s []T, less func(x, y T) bool) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && less(s[j], s[j-1]); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
 }
 
 // chain finds the later parts of a gapped phrase after raw[i], each the

@@ -73,17 +73,22 @@ func (a *analysis) findRequests() {
 }
 
 func (a *analysis) clauseRequests(c clause, v *clauseView) {
-	var seen []string
+	var seenBuf [4]string
+	seen := seenBuf[:0]
+	evidence := ""
 	add := func(typ string, cue, noun hit) {
 		if slices.Contains(seen, typ) {
 			return
 		}
 		seen = append(seen, typ)
+		if evidence == "" {
+			evidence = a.evidence(c)
+		}
 		a.out.Requests = append(a.out.Requests, Request{
 			Type:     typ,
 			Cue:      a.lex.phrases[cue.phrase].term,
 			Noun:     a.lex.phrases[noun.phrase].term,
-			Evidence: a.evidence(c),
+			Evidence: evidence,
 			Span:     a.span(c.start, c.end),
 		})
 	}
@@ -238,26 +243,48 @@ func containedIn(h hit, by []hit) bool {
 // evidence returns the clause as written, with identifiers masked.
 func (a *analysis) evidence(c clause) string {
 	sp := a.span(c.start, c.end)
-	var b strings.Builder
-	next := 0 // a.ids is in text order
-	skipTo := 0
+	// Walk the original once to turn rune offsets into byte offsets.
+	bStart, bEnd := len(a.orig), len(a.orig)
 	ri := 0
-	for _, r := range a.orig {
-		if ri >= sp.End {
-			break
+	for bi := range a.orig {
+		if ri == sp.Start {
+			bStart = bi
 		}
-		if ri >= sp.Start && ri >= skipTo {
-			for next < len(a.ids) && int(a.origin[a.ids[next].start]) < ri {
-				next++
-			}
-			if next < len(a.ids) && int(a.origin[a.ids[next].start]) == ri {
-				b.WriteString(a.ids[next].masked)
-				skipTo = a.span(a.ids[next].start, a.ids[next].end).End
-			} else {
-				b.WriteRune(r)
-			}
+		if ri == sp.End {
+			bEnd = bi
+			break
 		}
 		ri++
 	}
+	var b strings.Builder
+	b.Grow(bEnd - bStart)
+	pos := bStart // next byte of the original to copy
+	for _, id := range a.ids {
+		is := a.span(id.start, id.end)
+		if is.Start < sp.Start || is.End > sp.End {
+			continue
+		}
+		s, e := runeOffsetToByte(a.orig, bStart, sp.Start, is.Start), runeOffsetToByte(a.orig, bStart, sp.Start, is.End)
+		if s < pos {
+			continue
+		}
+		b.WriteString(a.orig[pos:s])
+		b.WriteString(id.masked)
+		pos = e
+	}
+	b.WriteString(a.orig[pos:bEnd])
 	return b.String()
+}
+
+// runeOffsetToByte returns the byte offset of rune offset target, counting
+// from byte from, which is at rune offset fromRune.
+func runeOffsetToByte(s string, from, fromRune, target int) int {
+	ri := fromRune
+	for bi := range s[from:] {
+		if ri == target {
+			return from + bi
+		}
+		ri++
+	}
+	return len(s)
 }

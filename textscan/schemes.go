@@ -33,15 +33,27 @@ var ibanLengths = map[[2]byte]int{
 	{'v', 'a'}: 22, {'v', 'g'}: 24, {'x', 'k'}: 20,
 }
 
-// cardScheme names the card scheme of a digit string by its prefix (IIN)
-// and length, or returns "" so order numbers are not taken for cards.
-func cardScheme(d []byte) string {
-	n := len(d)
-	p2 := num(d[:2])
-	p3 := num(d[:3])
-	p4 := num(d[:4])
+// cardIIN holds the leading digits of a number, read once per candidate
+// start so trying each length costs a few comparisons.
+type cardIIN struct {
+	d0         byte
+	p2, p3, p4 int
+}
+
+func readIIN(d []byte) cardIIN {
+	return cardIIN{d0: d[0], p2: num(d[:2]), p3: num(d[:3]), p4: num(d[:4])}
+}
+
+// cardScheme names the card scheme of a number of length n starting with
+// the digits d (at least 4) by its prefix (IIN) and length, or returns ""
+// so order numbers are not taken for cards.
+func cardScheme(d []byte, n int) string { return readIIN(d).scheme(n) }
+
+// scheme names the card scheme for a number of length n with this IIN.
+func (c cardIIN) scheme(n int) string {
+	p2, p3, p4 := c.p2, c.p3, c.p4
 	switch {
-	case d[0] == 4:
+	case c.d0 == 4:
 		if n == 13 || n == 16 || n == 19 {
 			return "visa"
 		}
@@ -73,4 +85,20 @@ func cardScheme(d []byte) string {
 		return "maestro"
 	}
 	return ""
+}
+
+// possible reports whether some card scheme and length has this IIN; it
+// mirrors scheme's prefixes without the lengths.
+func (c cardIIN) possible() bool {
+	switch {
+	case c.d0 == 4, c.p2 == 34, c.p2 == 37, c.p2 >= 51 && c.p2 <= 55, c.p2 == 62, c.p2 == 65,
+		c.p3 >= 644 && c.p3 <= 649, c.p4 == 6011, c.p4 >= 2200 && c.p4 <= 2204,
+		c.p4 >= 2221 && c.p4 <= 2720, c.p4 >= 3528 && c.p4 <= 3589:
+		return true
+	}
+	switch c.p4 {
+	case 5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763:
+		return true
+	}
+	return false
 }

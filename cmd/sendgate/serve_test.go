@@ -219,7 +219,9 @@ func TestMetricsCountChecks(t *testing.T) {
 		}
 	}
 	after := metricstest.ScrapeURL(t, "http://"+r.metrics+"/metrics")
-	delta := func(name string, labels ...string) float64 { return after.Value(name, labels...) - before.Value(name, labels...) }
+	delta := func(name string, labels ...string) float64 {
+		return after.Value(name, labels...) - before.Value(name, labels...)
+	}
 	if got := delta("sendgate_decisions_total", "decision", "allow"); got != float64(allow) {
 		t.Errorf("allow counter moved by %v, want %d", got, allow)
 	}

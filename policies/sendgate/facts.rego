@@ -7,8 +7,7 @@
 #   when unset.
 package sendgate.facts
 
-# config is the bundle's switch table (data.json "config").
-config := data.sendgate.config
+import data.sendgate.config
 
 # window_ns is the length of the customer service window in nanoseconds.
 window_ns := config.window_hours * 3600000000000
@@ -129,6 +128,9 @@ opt_out_offered if {
 	button.type == "BUTTON_TYPE_QUICK_REPLY"
 	sendgate.text.is_opt_out_keyword(button.text)
 }
+
+# category_name names a category as people say it: CATEGORY_UTILITY is "UTILITY".
+category_name(category) := trim_prefix(category, "CATEGORY_")
 
 # item_label names an offered item in messages: its name, else its product type.
 item_label(item) := item.name if {

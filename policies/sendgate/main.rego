@@ -7,23 +7,32 @@
 #   answers.
 package sendgate.main
 
-# decision is the bundle's answer for one proposed message.
+# decision is the bundle's answer for one proposed message. Every reason has
+# the keys code, evidence, message and policy, and Rego orders objects key by
+# key, so sorting orders them by code first (then evidence, then message).
 decision := {
-	"reasons": by_code(reasons),
-	"advice": by_code(advice),
+	"reasons": sort(reasons),
+	"advice": sort(advice),
 }
 
 # reasons are the blocking reasons of every family, each naming its package.
-reasons contains object.union(reason, {"policy": concat(".", ["sendgate.rules", family])}) if {
+reasons contains reason_from(family, reason) if {
 	some family
 	some reason in data.sendgate.rules[family].deny
 }
 
 # advice are the non-blocking findings of every family.
-advice contains object.union(reason, {"policy": concat(".", ["sendgate.rules", family])}) if {
+advice contains reason_from(family, reason) if {
 	some family
 	some reason in data.sendgate.rules[family].advice
 }
 
-# by_code orders reasons by code; reasons with equal codes keep a fixed order.
-by_code(rs) := [r | some pair in sort([[x.code, x] | some x in rs]); r := pair[1]]
+# reason_from gives a family's reason the one shape the engine reads. A
+# reason missing a field still counts (with the field empty): a rule that
+# meant to deny must never allow by mistake.
+reason_from(family, reason) := {
+	"code": object.get(reason, "code", ""),
+	"evidence": object.get(reason, "evidence", ""),
+	"message": object.get(reason, "message", ""),
+	"policy": concat(".", ["sendgate.rules", family]),
+}

@@ -55,9 +55,27 @@ test_advice_is_not_a_reason if {
 	d.reasons == []
 	d.advice == [{
 		"code": "advice.opt_out_instructions",
+		"evidence": "",
 		"message": d.advice[0].message,
 		"policy": "sendgate.rules.advice",
 	}]
+}
+
+test_a_tenant_family_is_collected if {
+	d := main.decision with input as fixtures.request
+		with data.sendgate.rules.tenant.deny as {{"code": "tenant.quiet_hours", "message": "Not at night."}}
+	d.reasons == [{
+		"code": "tenant.quiet_hours",
+		"evidence": "",
+		"message": "Not at night.",
+		"policy": "sendgate.rules.tenant",
+	}]
+}
+
+test_a_malformed_reason_still_denies if {
+	d := main.decision with input as fixtures.request
+		with data.sendgate.rules.tenant.deny as {{"why": "forgot the code"}}
+	d.reasons == [{"code": "", "evidence": "", "message": "", "policy": "sendgate.rules.tenant"}]
 }
 
 test_clinic_selling_a_device if {

@@ -38,7 +38,7 @@ deny contains reason if {
 		"code": "category.mismatch",
 		"message": sprintf(
 			"The text is promotional, which a %s message may not be. Send it as MARKETING (with a marketing opt-in), or remove the promotion.",
-			[trim_prefix(input.message.category, "CATEGORY_")],
+			[facts.category_name(input.message.category)],
 		),
 		"evidence": first_excerpt(facts.findings.promotions),
 	}

@@ -6,6 +6,7 @@
 #   government."
 package sendgate.rules.government
 
+import data.sendgate.config
 import data.sendgate.facts
 
 # METADATA
@@ -35,12 +36,12 @@ deny contains reason if {
 deny contains reason if {
 	facts.vertical_status == "government"
 	facts.government_enrolled
-	not input.business.government_program.area in facts.config.government_areas
+	not input.business.government_program.area in config.government_areas
 	reason := {
 		"code": "government.area_not_allowed",
 		"message": sprintf(
 			"Government program area %q is not allowed. Allowed areas: %s.",
-			[input.business.government_program.area, concat(", ", facts.config.government_areas)],
+			[input.business.government_program.area, concat(", ", config.government_areas)],
 		),
 	}
 }

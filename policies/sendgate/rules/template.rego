@@ -58,9 +58,9 @@ deny contains reason if {
 			"Template %q is approved as %s but the message is sent as %s. Send it in the template's own category or use a template approved for %s.",
 			[
 				input.message.template.name,
-				category_name(input.message.template.category),
-				category_name(input.message.category),
-				category_name(input.message.category),
+				facts.category_name(input.message.template.category),
+				facts.category_name(input.message.category),
+				facts.category_name(input.message.category),
 			],
 		),
 	}
@@ -68,6 +68,3 @@ deny contains reason if {
 
 # status_name turns TEMPLATE_STATUS_PENDING into "pending".
 status_name(status) := lower(trim_prefix(status, "TEMPLATE_STATUS_"))
-
-# category_name turns CATEGORY_UTILITY into "UTILITY".
-category_name(category) := trim_prefix(category, "CATEGORY_")

@@ -6,6 +6,7 @@
 #   message type. Closed: only approved templates, and only with opt-in."
 package sendgate.rules.window
 
+import data.sendgate.config
 import data.sendgate.facts
 
 # METADATA
@@ -22,7 +23,7 @@ deny contains reason if {
 		"code": "window.closed",
 		"message": sprintf(
 			"The %d-hour customer service window is closed (%s). Outside the window only approved templates may be sent; send an approved template instead.",
-			[facts.config.window_hours, last_heard],
+			[config.window_hours, last_heard],
 		),
 	}
 }
