@@ -23,6 +23,10 @@ type TestOptions struct {
 	Filter string
 	// Timeout bounds each test; zero means 10 seconds.
 	Timeout time.Duration
+	// Parallel bounds how many tests run at once; zero means OPA's default
+	// (one per CPU). Activation in a serving process uses 1, so testing a new
+	// bundle leaves cores for the Checks in flight.
+	Parallel int
 }
 
 // TestReport is the outcome of a bundle's Rego tests.
@@ -67,6 +71,9 @@ func RunTests(ctx context.Context, b *bundle.Bundle, opts TestOptions) (*TestRep
 		RaiseBuiltinErrors(true).
 		SetTimeout(timeout).
 		Filter(opts.Filter)
+	if opts.Parallel > 0 {
+		runner = runner.SetParallel(opts.Parallel)
+	}
 	var cov *cover.Cover
 	if opts.Coverage {
 		cov = cover.New()

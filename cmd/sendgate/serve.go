@@ -35,6 +35,7 @@ type serveOptions struct {
 	addr, adminAddr, metricsAddr string
 	bundle, dataDir              string
 	verificationKeys             []string
+	verificationAlg              string
 	pollInterval                 time.Duration
 	skipBundleTests              bool
 	bundleSizeLimit              int64
@@ -72,6 +73,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.StringVar(&o.bundle, "bundle", envOr("SENDGATE_BUNDLE", ""), "bundle directory, .tar.gz file or http(s) URL (default: the embedded default bundle; env SENDGATE_BUNDLE)")
 	fs.StringVar(&o.dataDir, "data-dir", envOr("SENDGATE_DATA_DIR", ""), "directory keeping the last good bundle for start-ups while the source is down")
 	fs.Var((*keyList)(&o.verificationKeys), "verification-key", "PEM public key (or ID=PEM) that bundles must be signed with; repeat to rotate keys")
+	fs.StringVar(&o.verificationAlg, "verification-alg", "", "JWS algorithm of the verification keys (e.g. PS256, RS384, HS384); inferred from the key when empty")
 	fs.DurationVar(&o.pollInterval, "poll-interval", 0, "re-fetch the bundle source this often (default 30s for http sources, none for watched files)")
 	fs.BoolVar(&o.skipBundleTests, "skip-bundle-tests", false, "activate bundles without running their own Rego tests")
 	fs.Int64Var(&o.bundleSizeLimit, "bundle-size-limit", bundles.DefaultSizeLimit, "largest bundle accepted, in bytes")
@@ -253,7 +255,9 @@ func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m 
 	}
 	var keys []bundles.Key
 	for _, k := range o.verificationKeys {
-		keys = append(keys, bundles.ParseKeySpec(k))
+		key := bundles.ParseKeySpec(k)
+		key.Algorithm = o.verificationAlg
+		keys = append(keys, key)
 	}
 	vc, err := bundles.NewVerificationConfig(keys...)
 	if err != nil {
@@ -272,7 +276,7 @@ func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m 
 				return engine.Compile(ctx, b)
 			},
 			Test: func(ctx context.Context, b *bundle.Bundle) error {
-				_, err := engine.RunTests(ctx, b, engine.TestOptions{})
+				_, err := engine.RunTests(ctx, b, engine.TestOptions{Parallel: 1})
 				return err
 			},
 			Activate: func(c bundles.Compiled) {

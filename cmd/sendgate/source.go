@@ -25,16 +25,11 @@ func loadBundle(path string) (*bundle.Bundle, error) {
 	if fi.IsDir() {
 		return bundles.ReadDir(path)
 	}
-	f, err := os.Open(path)
+	a, err := bundles.ReadArchiveFile(path, bundles.DefaultSizeLimit)
 	if err != nil {
-		return nil, fmt.Errorf("open bundle: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	b, err := bundle.NewReader(f).Read()
-	if err != nil {
-		return nil, fmt.Errorf("read bundle %s: %w", path, err)
-	}
-	return &b, nil
+	return bundles.Load(a, bundles.LoadOptions{AllowMissingRevision: true})
 }
 
 // compileBundle loads and compiles the bundle at path (see loadBundle).
