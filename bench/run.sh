@@ -12,7 +12,9 @@
 # (16) closed-loop callers for Check, BATCH_CONCURRENCY (4) for CheckBatch,
 # PORT (19090; sendgate uses PORT, PORT+1, PORT+2, echo PORT+10), MIX (a JSONL
 # mix file; default the built-in mix), UNIQUE_TEXT=1 (a new text every call,
-# so no text cache answers), OUT (a directory to keep the JSON results in). Every server listens on 127.0.0.1 only and is killed on exit.
+# so no text cache answers), DECISION_LOG (sendgate's --decision-log, e.g.
+# off; default as sendgate's default, written to /dev/null), OUT (a directory
+# to keep the JSON results in). Every server listens on 127.0.0.1 only and is killed on exit.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -48,7 +50,7 @@ fi
 
 mkdir -p "$work/logs"
 echo_addr=127.0.0.1:$((PORT + 10))
-"$bin/echo" -addr "$echo_addr" 2>"$work/logs/echo.log" &
+"$bin/echo" -addr "$echo_addr" >/dev/null 2>"$work/logs/echo.log" &
 echo_pid=$!
 pids+=("$echo_pid")
 
@@ -62,7 +64,10 @@ if $have_pdp; then
 	grep -q -- '-metrics-addr' <<<"$serve_help" && extra+=(--metrics-addr "127.0.0.1:$((PORT + 2))")
 	grep -q -- '-data-dir' <<<"$serve_help" && extra+=(--data-dir "$work/data")
 	grep -q -- '-log-level' <<<"$serve_help" && extra+=(--log-level warn)
-	"$bin/sendgate" serve --addr "$pdp_addr" "${extra[@]}" 2>"$work/logs/pdp.log" &
+	# The decision log stays as configured by default (stdout), written to
+	# /dev/null: its encoding is measured, not a terminal or a disk.
+	grep -q -- '-decision-log ' <<<"$serve_help" && [ -n "${DECISION_LOG:-}" ] && extra+=(--decision-log "$DECISION_LOG")
+	"$bin/sendgate" serve --addr "$pdp_addr" "${extra[@]}" >/dev/null 2>"$work/logs/pdp.log" &
 	pdp_pid=$!
 	pids+=("$pdp_pid")
 else

@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
@@ -114,10 +117,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer conn.Close()
-	if err := waitReady(ctx, conn, cfg.ConnectTimeout); err != nil {
+	client := sendgatev1.NewDecisionServiceClient(conn)
+	if err := waitReady(ctx, conn, client, cfg.Mix[0].Request, cfg.ConnectTimeout); err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", cfg.Addr, err)
 	}
-	client := sendgatev1.NewDecisionServiceClient(conn)
 
 	n := cfg.Concurrency
 	if cfg.Mode == ModeOpen {
@@ -179,7 +182,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-func waitReady(ctx context.Context, conn *grpc.ClientConn, timeout time.Duration) error {
+// waitReady waits until the connection is up and the server answers req
+// with anything but UNAVAILABLE (a server still loading its policies).
+func waitReady(ctx context.Context, conn *grpc.ClientConn, client sendgatev1.DecisionServiceClient, req *sendgatev1.CheckRequest, timeout time.Duration) error {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -191,7 +196,17 @@ func waitReady(ctx context.Context, conn *grpc.ClientConn, timeout time.Duration
 			return ctx.Err()
 		}
 	}
-	return nil
+	for {
+		_, err := client.Check(ctx, req)
+		if status.Code(err) != codes.Unavailable {
+			return ctx.Err()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("server still unavailable: %w", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // dispatcher hands out intended send times on a fixed timetable: the i-th
@@ -232,8 +247,6 @@ func (d *dispatcher) run(ctx context.Context) {
 		select {
 		case d.jobs <- t:
 		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
 			d.unsent += d.remaining(t)
 			return
 		}
@@ -249,7 +262,7 @@ func (d *dispatcher) remaining(t time.Time) int64 {
 	if !from.Before(d.end) {
 		return 0
 	}
-	return int64(d.end.Sub(from).Seconds()/d.interval) + 1
+	return int64(math.Ceil(d.end.Sub(from).Seconds() / d.interval))
 }
 
 // maxSleep bounds one nanosleep, so that a cancelled run is noticed soon.

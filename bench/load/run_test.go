@@ -147,8 +147,9 @@ func TestUniqueText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if int64(len(srv.texts)) != res.Calls {
-		t.Errorf("%d distinct texts over %d calls", len(srv.texts), res.Calls)
+	// Every call carried a text of its own, besides the readiness probe's.
+	if int64(len(srv.texts)) != res.Calls+1 {
+		t.Errorf("%d distinct texts over %d calls and a probe", len(srv.texts), res.Calls)
 	}
 }
 
@@ -210,5 +211,35 @@ func TestErrorsByCode(t *testing.T) {
 	}
 	if res.Calls == 0 || res.Failed != 0 || res.ItemErrors["InvalidArgument"] != 2*res.Calls || res.Decisions != 2*res.Calls {
 		t.Errorf("batch: calls %d failed %d item errors %v decisions %d", res.Calls, res.Failed, res.ItemErrors, res.Decisions)
+	}
+}
+
+// loadingServer answers UNAVAILABLE until ready is closed, as a server
+// still loading its policies does.
+type loadingServer struct {
+	echo.Server
+	ready chan struct{}
+}
+
+func (s loadingServer) Check(ctx context.Context, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {
+	select {
+	case <-s.ready:
+		return s.Server.Check(ctx, req)
+	default:
+		return nil, status.Error(codes.Unavailable, "no policy yet")
+	}
+}
+
+func TestRunWaitsForPolicies(t *testing.T) {
+	srv := loadingServer{ready: make(chan struct{})}
+	cfg := baseConfig(serve(t, srv))
+	cfg.Warmup = 0
+	time.AfterFunc(300*time.Millisecond, func() { close(srv.ready) })
+	res, err := load.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed != 0 || res.Calls == 0 {
+		t.Errorf("calls %d, failed %d %v: the run should start once the server answers", res.Calls, res.Failed, res.Errors)
 	}
 }
