@@ -32,6 +32,7 @@ type running struct {
 	cancel  context.CancelFunc
 	done    chan error
 	grpc    string
+	admin   string
 	metrics string
 	conn    *grpc.ClientConn
 	client  sendgatev1.DecisionServiceClient
@@ -51,8 +52,8 @@ func startServe(t *testing.T, mutate func(*serveOptions)) *running {
 	if mutate != nil {
 		mutate(&o)
 	}
-	addrs := make(chan [2]string, 1)
-	listening = func(g, _, m string) { addrs <- [2]string{g, m} }
+	addrs := make(chan [3]string, 1)
+	listening = func(g, a, m string) { addrs <- [3]string{g, a, m} }
 	t.Cleanup(func() { listening = nil })
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, done: make(chan error, 1)}
@@ -60,7 +61,7 @@ func startServe(t *testing.T, mutate func(*serveOptions)) *running {
 	go func() { r.done <- serve(ctx, o, log) }()
 	select {
 	case a := <-addrs:
-		r.grpc, r.metrics = a[0], a[1]
+		r.grpc, r.admin, r.metrics = a[0], a[1], a[2]
 	case err := <-r.done:
 		t.Fatalf("serve ended before listening: %v", err)
 	case <-time.After(30 * time.Second):

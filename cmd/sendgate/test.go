@@ -53,7 +53,9 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if rep.Coverage != nil {
 		files := make([]string, 0, len(rep.Coverage.Files))
 		for f := range rep.Coverage.Files {
-			files = append(files, f)
+			if !engine.IsTestFile(f) {
+				files = append(files, f)
+			}
 		}
 		sort.Strings(files)
 		fmt.Fprintln(stdout, "coverage:")
