@@ -71,9 +71,13 @@ func writeReasons(b *strings.Builder, ps *engine.PolicySet, title string, rs []*
 	}
 	fmt.Fprintf(b, "\n%s:\n", title)
 	for i, r := range rs {
-		fmt.Fprintf(b, "  %d. %s\n", i+1, r.GetCode())
-		fmt.Fprintf(b, "     why:      %s\n", r.GetMessage())
 		doc, ok := ps.Rule(r.GetCode())
+		why, remedy := splitMessage(r.GetMessage())
+		if doc.Remedy != "" {
+			why, remedy = r.GetMessage(), doc.Remedy
+		}
+		fmt.Fprintf(b, "  %d. %s\n", i+1, r.GetCode())
+		fmt.Fprintf(b, "     why:      %s\n", wrap(why, 72, "               "))
 		if ok && doc.Title != "" {
 			fmt.Fprintf(b, "     rule:     %s (%s)\n", doc.Title, r.GetPolicy())
 		} else {
@@ -85,12 +89,19 @@ func writeReasons(b *strings.Builder, ps *engine.PolicySet, title string, rs []*
 		if r.GetEvidence() != "" {
 			fmt.Fprintf(b, "     evidence: %q\n", r.GetEvidence())
 		}
-		remedy := doc.Remedy
-		if remedy == "" {
-			remedy = r.GetMessage()
+		if remedy != "" {
+			fmt.Fprintf(b, "     to pass:  %s\n", wrap(remedy, 72, "               "))
 		}
-		fmt.Fprintf(b, "     to pass:  %s\n", wrap(remedy, 72, "               "))
 	}
+}
+
+// splitMessage parts a reason message written as "What is wrong. What to
+// do." into the problem and the remedy; a one-sentence message is all problem.
+func splitMessage(msg string) (why, remedy string) {
+	if i := strings.Index(msg, ". "); i > 0 {
+		return msg[:i+1], strings.TrimSpace(msg[i+2:])
+	}
+	return msg, ""
 }
 
 // wrap folds s into lines of about width characters, indenting the
