@@ -16,6 +16,10 @@ type acMatcher struct {
 	outs     []int32 // pattern ids, including those reached by failure links
 	patLen   []int32
 	maxPat   int32
+	// bound[p] says which edges of pattern p need a word boundary
+	// (boundaryStart, boundaryEnd); occurrences inside words are dropped
+	// during the scan.
+	bound []uint8
 }
 
 // rawHit is one occurrence of a pattern in the folded text.
@@ -26,8 +30,8 @@ type rawHit struct {
 
 const outFlag = 1 << 31
 
-func buildAC(patterns []string) *acMatcher {
-	m := &acMatcher{patLen: make([]int32, len(patterns))}
+func buildAC(patterns []string, bound []uint8) *acMatcher {
+	m := &acMatcher{patLen: make([]int32, len(patterns)), bound: bound}
 	// Class 0 is every byte no pattern uses.
 	for _, p := range patterns {
 		for i := 0; i < len(p); i++ {
@@ -37,6 +41,13 @@ func buildAC(patterns []string) *acMatcher {
 			}
 		}
 	}
+	// A comma reads as a blank: the text keeps "word," without the blank
+	// after it (see skipBlank), so "por favor, indique" meets "por favor indique".
+	if m.class[' '] == 0 {
+		m.nclass++
+		m.class[' '] = uint8(m.nclass)
+	}
+	m.class[','] = m.class[' ']
 	m.nclass++
 	nc := m.nclass
 
@@ -122,11 +133,35 @@ func (m *acMatcher) scan(text string, hits []rawHit) []rawHit {
 		row = v &^ outFlag
 		if v&outFlag != 0 {
 			st := row / nc
-			end := int32(i + 1)
+			end := i + 1
 			for _, p := range m.outs[m.outStart[st]:m.outStart[st+1]] {
-				hits = append(hits, rawHit{pat: p, start: end - m.patLen[p], end: end})
+				start := end - int(m.patLen[p])
+				b := m.bound[p]
+				if b&boundaryStart != 0 && start > 0 && wordByteBefore(text, start) {
+					continue
+				}
+				if b&boundaryEnd != 0 && end < len(text) && wordByteAt(text, end) {
+					continue
+				}
+				hits = append(hits, rawHit{pat: p, start: int32(start), end: int32(end)})
 			}
 		}
 	}
 	return hits
+}
+
+// wordByteBefore is isWordBefore with the ASCII case inline.
+func wordByteBefore(s string, i int) bool {
+	if c := s[i-1]; c < 0x80 {
+		return isASCIIAlnum(c)
+	}
+	return isWordBefore(s, i)
+}
+
+// wordByteAt is isWordAt with the ASCII case inline.
+func wordByteAt(s string, i int) bool {
+	if c := s[i]; c < 0x80 {
+		return isASCIIAlnum(c)
+	}
+	return isWordAt(s, i)
 }

@@ -3,10 +3,7 @@ package textscan
 import (
 	"cmp"
 	"slices"
-	"strings"
 	"sync"
-	"unicode"
-	"unicode/utf8"
 )
 
 // hit is one occurrence of a lexicon phrase in the folded text.
@@ -29,13 +26,22 @@ type analysis struct {
 	clauses []clause
 	groups  []digitGroup
 	digits  []byte
-	// contextSchemes lists the schemes with an identifier_context word
-	// anywhere in the text; the others need no closer look.
-	contextSchemes []string
-	ids            []foundID
-	masked         []maskedRef
-	codes          []codeCandidate
-	cv             clauseView
+	// ctxHits are the identifier_context hits; ctxAll has the bit of
+	// every scheme among them and clauseCtx those of each clause.
+	ctxHits   []hit
+	ctxAll    uint32
+	clauseCtx []uint32
+	ids       []foundID
+	masked    []maskedRef
+	codes     []codeCandidate
+	// codePass[i] says whether codes[i] was reported as a passcode.
+	codePass []bool
+	// maxHitLen is the longest hit, so searches by start can back up by it.
+	maxHitLen int32
+	cv        clauseView
+	// cursorRune and cursorByte remember the last rune-to-byte offset
+	// byteOffset worked out in orig.
+	cursorRune, cursorByte int
 	// out points at work, whose lists are reused between calls; Analyze
 	// hands the caller exact-size copies.
 	out  *Findings
@@ -49,6 +55,7 @@ func (l *Lexicon) Analyze(text string) *Findings {
 	a := analysisPool.Get().(*analysis)
 	defer a.release()
 	a.lex, a.orig, a.out = l, text, &a.work
+	a.cursorRune, a.cursorByte = 0, 0
 
 	a.buf, a.origin, a.runes = fold(a.buf[:0], a.origin[:0], text)
 	if string(a.buf) == text {
@@ -59,12 +66,11 @@ func (l *Lexicon) Analyze(text string) *Findings {
 	a.clauses = splitClauses(a.text, a.clauses[:0])
 	a.raw = l.ac.scan(a.text, a.raw[:0])
 	a.hits = l.resolve(a.text, a.raw, a.hits[:0])
-	a.contextSchemes = a.contextSchemes[:0]
+	a.maxHitLen = 0
 	for _, h := range a.hits {
-		if ph := &l.phrases[h.phrase]; ph.kind == kindContext && !slices.Contains(a.contextSchemes, ph.sub) {
-			a.contextSchemes = append(a.contextSchemes, ph.sub)
-		}
+		a.maxHitLen = max(a.maxHitLen, h.end-h.start)
 	}
+	a.indexContext()
 
 	a.scanIdentifiers()
 	a.reportIdentifiers()
@@ -177,81 +183,9 @@ func (a *analysis) reportNoticesAndPartials() {
 		}
 	}
 	for _, m := range a.masked {
-		a.out.Partials = append(a.out.Partials, Match{Kind: "partial", Term: a.text[m.start:m.end], Span: a.span(m.start, m.end)})
+		// The reference is already masked, so it is shown as written.
+		sp := a.span(m.start, m.end)
+		term := a.orig[a.byteOffset(sp.Start):a.byteOffset(sp.End)]
+		a.out.Partials = append(a.out.Partials, Match{Kind: "partial", Term: term, Span: sp})
 	}
-}
-
-// maskIdentifier keeps the last four characters of the compact identifier
-// (and an IBAN's country code) and masks the rest.
-func maskIdentifier(scheme, raw string) string {
-	var compact [40]byte
-	n := 0
-	for i := 0; i < len(raw) && n < len(compact); i++ {
-		if c := raw[i]; isASCIIAlnum(c) {
-			compact[n] = byte(unicode.ToUpper(rune(c)))
-			n++
-		}
-	}
-	keep := max(n-4, 0)
-	var b strings.Builder
-	b.Grow(n + n/4 + 1)
-	switch schemeTypes[scheme] {
-	case "payment_card":
-		for i := 0; i < keep; i++ {
-			if i > 0 && i%4 == 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteByte('*')
-		}
-		b.WriteByte(' ')
-		b.Write(compact[keep:n])
-	case "bank_account":
-		for i := 0; i < n; i++ {
-			if i > 0 && i%4 == 0 {
-				b.WriteByte(' ')
-			}
-			if i < 2 || i >= keep {
-				b.WriteByte(compact[i])
-			} else {
-				b.WriteByte('*')
-			}
-		}
-	default:
-		for i := 0; i < keep; i++ {
-			b.WriteByte('*')
-		}
-		b.Write(compact[keep:n])
-	}
-	return b.String()
-}
-
-// IsOptOutKeyword reports whether s, trimmed and folded, is an opt-out keyword
-// (or a short text starting with one), as a quick-reply button would say it.
-func (l *Lexicon) IsOptOutKeyword(s string) bool {
-	const maxRunes, maxExtraWords = 30, 3
-	f := trimKeyword(foldString(s))
-	if f == "" {
-		return false
-	}
-	if l.optOut[f] {
-		return true
-	}
-	if utf8.RuneCountInString(f) > maxRunes {
-		return false
-	}
-	words := strings.Fields(f)
-	for n := min(l.maxOptOutWords, len(words)-1); n >= 1; n-- {
-		if len(words)-n <= maxExtraWords && l.optOut[strings.Join(words[:n], " ")] {
-			return true
-		}
-	}
-	return false
-}
-
-// trimKeyword reduces a folded text to its words separated by single
-// spaces, so "STOP!", " stop. " and "opt-out" compare as keywords.
-func trimKeyword(f string) string {
-	return strings.Join(strings.FieldsFunc(f, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	}), " ")
 }

@@ -130,12 +130,12 @@ func TestCardScheme(t *testing.T) {
 func TestCardIINPossibleAgreesWithScheme(t *testing.T) {
 	for p := 0; p < 10000; p++ {
 		c := readIIN([]byte{byte(p / 1000), byte(p / 100 % 10), byte(p / 10 % 10), byte(p % 10)})
-		any := false
+		some := false
 		for n := 12; n <= 19; n++ {
-			any = any || c.scheme(n) != ""
+			some = some || c.scheme(n) != ""
 		}
-		if any != c.possible() {
-			t.Errorf("prefix %04d: scheme for some length %v, possible %v", p, any, c.possible())
+		if some != c.possible() {
+			t.Errorf("prefix %04d: scheme for some length %v, possible %v", p, some, c.possible())
 		}
 	}
 }

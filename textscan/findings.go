@@ -1,6 +1,14 @@
 // Package textscan analyses a message text once, in Go, and reports
 // structured findings (identifiers, request cues, promotions, passcodes,
 // opt-out instructions) for the Rego policies to decide on.
+//
+// The words come from the policy bundle (data.sendgate.lexicon, see
+// LexiconSpec), so a policy author adds a phrase or a language without
+// touching Go. CompileLexicon folds them once per bundle into one
+// Aho–Corasick automaton; Analyze then folds the text (Normalize), splits it
+// into clauses, runs the automaton once, scans digits with hand-written
+// loops and checksums, and applies the asking rule clause by clause. Spans
+// in the findings are rune offsets into the text as the caller passed it.
 package textscan
 
 // Span is a half-open range [Start, End) of rune offsets into the original

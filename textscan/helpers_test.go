@@ -1,7 +1,6 @@
 package textscan
 
 import (
-	"encoding/json"
 	"os"
 	"sync"
 	"testing"
@@ -25,8 +24,8 @@ func shippedLexicon(tb testing.TB) *Lexicon {
 			shippedErr = err
 			return
 		}
-		var spec LexiconSpec
-		if err := json.Unmarshal(raw, &spec); err != nil {
+		spec, err := ParseLexiconSpec(raw)
+		if err != nil {
 			shippedErr = err
 			return
 		}

@@ -1,7 +1,5 @@
 package textscan
 
-import "slices"
-
 // digitGroup is a run of digits in the folded text; sep is the byte that
 // separated it from the previous group (0 for the first).
 type digitGroup struct {
@@ -32,7 +30,21 @@ type codeCandidate struct {
 // references and passcode-sized numbers.
 func (a *analysis) scanIdentifiers() {
 	s := a.text
+	next := -1
 	for i := 0; i < len(s); {
+		// Every identifier and masked reference holds a digit or a star,
+		// and starts a few words before its first one at most; text far
+		// from any goes past in a tight loop.
+		if i > next {
+			next = i
+			for next < len(s) && !digitOrStar[s[next]] {
+				next++
+			}
+			if next == len(s) {
+				return
+			}
+			i = tokenStart(s, i, next)
+		}
 		c := s[i]
 		switch {
 		case isDigit(c):
@@ -82,6 +94,34 @@ func (a *analysis) scanIdentifiers() {
 			i++
 		}
 	}
+}
+
+var digitOrStar = [256]bool{'0': true, '1': true, '2': true, '3': true, '4': true,
+	'5': true, '6': true, '7': true, '8': true, '9': true, '*': true}
+
+// tokenStart backs up from byte p over the words and single separators
+// that may belong to the same identifier ("nl91", "ab 12 34 56 c",
+// "xxxx xxxx xxxx-1234"), at most tokenReach bytes and not before lo
+// (where scanning stands), and returns a word start or lo.
+func tokenStart(s string, lo, p int) int {
+	const tokenReach = 40
+	k := p
+	for k > lo && p-k < tokenReach {
+		c := s[k-1]
+		if isASCIIAlnum(c) || c == '*' || c >= 0x80 ||
+			(isDigitSep(c) && k >= 2 && (isASCIIAlnum(s[k-2]) || s[k-2] == '*')) {
+			k--
+			continue
+		}
+		break
+	}
+	if k == lo {
+		return lo
+	}
+	for k < p && (isWordBefore(s, k) || s[k] == ' ') {
+		k++
+	}
+	return k
 }
 
 func skipWord(s string, i int) int {
@@ -146,6 +186,7 @@ func (a *analysis) scanNumber(i int) int {
 		groups = groups[:len(groups)-1]
 		end = int(last.start)
 	}
+	idsBefore := len(a.ids)
 	for g := 0; g < len(groups); {
 		if n := a.tryWindows(groups, g); n > 0 {
 			g += n
@@ -153,7 +194,7 @@ func (a *analysis) scanNumber(i int) int {
 		}
 		g++
 	}
-	a.collectCodes(groups)
+	a.collectCodes(groups, a.ids[idsBefore:])
 	return max(end, int(last.end))
 }
 
@@ -165,7 +206,7 @@ func (a *analysis) tryWindows(groups []digitGroup, g int) int {
 	// CPF 3.3.3-2, BE 2.2.2-3.2), cards a known prefix. So long digit runs
 	// stay linear.
 	first := groups[g].end - groups[g].start
-	nationalOK := len(a.contextSchemes) > 0 || first == 2 || first == 3
+	nationalOK := a.ctxAll != 0 || first == 2 || first == 3
 	var iin cardIIN
 	cardOK := false
 	if rest := a.digits[groups[g].off:]; len(rest) >= 12 && rest[0] != 0 {
@@ -277,28 +318,6 @@ func layout(groups []digitGroup, shape string) bool {
 	return g == len(groups)-1
 }
 
-// hasContext reports whether a context word for scheme stands in the same
-// clause as [start, end) or within contextReach bytes of it.
-func (a *analysis) hasContext(scheme string, start, end int32) bool {
-	const contextReach = 40
-	if !slices.Contains(a.contextSchemes, scheme) {
-		return false
-	}
-	ci := clauseIndex(a.clauses, start)
-	for _, h := range a.hits {
-		ph := &a.lex.phrases[h.phrase]
-		if ph.kind != kindContext || ph.sub != scheme {
-			continue
-		}
-		if (ci >= 0 && clauseIndex(a.clauses, h.start) == ci) ||
-			(h.end <= start && start-h.end <= contextReach) ||
-			(h.start >= end && h.start-end <= contextReach) {
-			return true
-		}
-	}
-	return false
-}
-
 // tryDNI checks for a Spanish DNI: 8 digits and a control letter, glued
 // or after a hyphen. It returns the end of the DNI or 0.
 func (a *analysis) tryDNI(groups []digitGroup, letterAt int) int {
@@ -321,53 +340,4 @@ func (a *analysis) tryDNI(groups []digitGroup, letterAt int) int {
 	}
 	a.addID("es_dni", groups[0].start, int32(letterAt+1))
 	return letterAt + 1
-}
-
-// collectCodes keeps numbers shaped like a one-time passcode: 4–8 digits
-// in one group or two ("123-456", "123 456").
-func (a *analysis) collectCodes(groups []digitGroup) {
-	if len(groups) == 0 || len(groups) > 2 {
-		return
-	}
-	n := 0
-	for _, g := range groups {
-		n += int(g.end - g.start)
-	}
-	if n < 4 || n > 8 || (len(groups) == 2 && groups[1].sep != '-' && groups[1].sep != ' ') {
-		return
-	}
-	st, en := groups[0].start, groups[len(groups)-1].end
-	for _, id := range a.ids {
-		if id.start < en && st < id.end {
-			return
-		}
-	}
-	// Amounts and percentages are not codes.
-	if (st > 0 && isCurrencyBefore(a.text, int(st))) || (int(en) < len(a.text) && a.text[en] == '%') {
-		return
-	}
-	a.codes = append(a.codes, codeCandidate{start: st, end: en})
-}
-
-func isCurrencyBefore(s string, i int) bool {
-	if s[i-1] == ' ' {
-		i--
-	}
-	if i == 0 {
-		return false
-	}
-	switch s[i-1] {
-	case '$', '.', ',':
-		return true
-	}
-	if i >= 3 {
-		switch s[i-3 : i] {
-		case "€", "£", "eur", "usd", "gbp", "brl", "chf":
-			return true
-		}
-	}
-	if i >= 2 && s[i-2:i] == "r$" {
-		return true
-	}
-	return false
 }

@@ -158,3 +158,10 @@ func TestCardAfterBulletIsFound(t *testing.T) {
 		t.Errorf("identifiers = %+v, want the card", f.Identifiers)
 	}
 }
+
+func TestCardEndingIsPartial(t *testing.T) {
+	f := shippedLexicon(t).Analyze("Your card ending 1234 expires soon")
+	if len(f.Partials) != 1 || f.Partials[0].Term != "ending" {
+		t.Errorf("partials = %+v, want \"ending\"", f.Partials)
+	}
+}

@@ -1,6 +1,8 @@
 package textscan
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -50,9 +52,7 @@ type Lexicon struct {
 	phrases []phrase
 	// patEntries[pat] lists the (phrase, segment) pairs a pattern stands for.
 	patEntries [][]patEntry
-	// boundary[pat] says which pattern edges need a word boundary.
-	boundary []uint8
-	optOut   map[string]bool
+	optOut     map[string]bool
 	// maxOptOutWords is the longest opt-out keyword in words.
 	maxOptOutWords int
 }
@@ -85,6 +85,8 @@ type phrase struct {
 	term string
 	// segs are the pattern ids of the parts between "..." gaps.
 	segs []int32
+	// schemeBit is the scheme's bit for context words.
+	schemeBit uint32
 }
 
 type patEntry struct {
@@ -149,10 +151,7 @@ func CompileLexicon(spec LexiconSpec) (*Lexicon, error) {
 	if err := b.addKeywords(spec.OptOutKeywords); err != nil {
 		return nil, err
 	}
-	if len(b.patterns) == 0 {
-		return nil, fmt.Errorf("%w: no phrases", ErrInvalidLexicon)
-	}
-	b.lex.ac = buildAC(b.patterns)
+	b.lex.ac = buildAC(b.patterns, b.boundary)
 	if len(b.lex.ac.delta) >= outFlag {
 		return nil, fmt.Errorf("%w: too many phrases (%d patterns)", ErrInvalidLexicon, len(b.patterns))
 	}
@@ -164,6 +163,8 @@ type lexiconBuilder struct {
 	patterns []string
 	patIndex map[string]int32
 	seen     map[string]bool
+	// boundary[pat] says which pattern edges need a word boundary.
+	boundary []uint8
 }
 
 func (b *lexiconBuilder) addPhrases(key string, k kind, sub string, p Phrases) error {
@@ -184,6 +185,9 @@ func (b *lexiconBuilder) addPhrases(key string, k kind, sub string, p Phrases) e
 func (b *lexiconBuilder) addPhrase(k kind, sub, raw string) error {
 	parts := strings.Split(raw, "...")
 	ph := phrase{kind: k, sub: sub, term: strings.TrimSpace(raw)}
+	if k == kindContext {
+		ph.schemeBit = schemeBits[sub]
+	}
 	for _, part := range parts {
 		seg := strings.TrimSpace(foldString(part))
 		if seg == "" {
@@ -227,7 +231,7 @@ func (b *lexiconBuilder) pattern(seg string) int32 {
 	if isWordBefore(seg, len(seg)) {
 		bd |= boundaryEnd
 	}
-	b.lex.boundary = append(b.lex.boundary, bd)
+	b.boundary = append(b.boundary, bd)
 	return id
 }
 
@@ -254,4 +258,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// ParseLexiconSpec decodes a data.json lexicon strictly: an unknown key
+// (a misspelt list name) is an error rather than a silently empty list.
+func ParseLexiconSpec(data []byte) (LexiconSpec, error) {
+	var spec LexiconSpec
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&spec); err != nil {
+		return LexiconSpec{}, fmt.Errorf("%w: %w", ErrInvalidLexicon, err)
+	}
+	return spec, nil
 }

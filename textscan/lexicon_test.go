@@ -10,7 +10,6 @@ func TestCompileLexiconRejectsBadSpecs(t *testing.T) {
 		name string
 		spec LexiconSpec
 	}{
-		{"empty", LexiconSpec{}},
 		{"empty_phrase", LexiconSpec{RequestCues: Phrases{"en": {"  "}}}},
 		{"leading_gap", LexiconSpec{RequestCues: Phrases{"en": {"... doorgeven"}}}},
 		{"trailing_gap", LexiconSpec{RequestCues: Phrases{"nl": {"graag uw ..."}}}},
@@ -25,6 +24,22 @@ func TestCompileLexiconRejectsBadSpecs(t *testing.T) {
 				t.Errorf("CompileLexicon = %v, %v; want ErrInvalidLexicon", l, err)
 			}
 		})
+	}
+}
+
+func TestEmptyLexiconStillFindsIdentifiers(t *testing.T) {
+	// A bundle without data.sendgate.lexicon still gets checksummed
+	// identifiers; only the phrase-based findings need the lexicon.
+	l, err := CompileLexicon(LexiconSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := l.Analyze("Card 4111 1111 1111 1111, please send us your IBAN")
+	if len(f.Identifiers) != 1 || f.Requests != nil {
+		t.Errorf("findings = %+v", f)
+	}
+	if l.IsOptOutKeyword("STOP") {
+		t.Error("empty lexicon knows STOP")
 	}
 }
 
@@ -57,5 +72,27 @@ func TestShippedLexiconCoversEveryKey(t *testing.T) {
 	}
 	if len(l.optOut) == 0 {
 		t.Error("no opt-out keywords in the shipped lexicon")
+	}
+}
+
+func TestEverySchemeHasABit(t *testing.T) {
+	seen := uint32(0)
+	for scheme := range schemeTypes {
+		bit := schemeBits[scheme]
+		if bit == 0 || seen&bit != 0 {
+			t.Fatalf("scheme %s has bit %#x (seen %#x)", scheme, bit, seen)
+		}
+		seen |= bit
+	}
+}
+
+func TestParseLexiconSpecRejectsUnknownKeys(t *testing.T) {
+	_, err := ParseLexiconSpec([]byte(`{"request_cue": {"en": ["send us your"]}}`))
+	if !errors.Is(err, ErrInvalidLexicon) {
+		t.Errorf("ParseLexiconSpec = %v, want ErrInvalidLexicon", err)
+	}
+	spec, err := ParseLexiconSpec([]byte(`{"request_cues": {"en": ["send us your"]}}`))
+	if err != nil || len(spec.RequestCues["en"]) != 1 {
+		t.Errorf("ParseLexiconSpec = %+v, %v", spec, err)
 	}
 }

@@ -4,23 +4,10 @@ package textscan
 // "..." may stand: a few words.
 const maxGap = 60
 
-// resolve turns raw pattern occurrences into phrase hits: it drops
-// occurrences inside words, joins the parts of "..." phrases within one
-// clause and sorts the hits by start (longest first on ties).
+// resolve turns raw pattern occurrences (already on word boundaries) into
+// phrase hits: it joins the parts of "..." phrases within one clause and
+// sorts the hits by start (longest first on ties).
 func (l *Lexicon) resolve(text string, raw []rawHit, dst []hit) []hit {
-	n := 0
-	for _, h := range raw {
-		bd := l.boundary[h.pat]
-		if bd&boundaryStart != 0 && isWordBefore(text, int(h.start)) {
-			continue
-		}
-		if bd&boundaryEnd != 0 && isWordAt(text, int(h.end)) {
-			continue
-		}
-		raw[n] = h
-		n++
-	}
-	raw = raw[:n]
 	for i, h := range raw {
 		for _, e := range l.patEntries[h.pat] {
 			if e.seg != 0 {
@@ -37,21 +24,23 @@ func (l *Lexicon) resolve(text string, raw []rawHit, dst []hit) []hit {
 			dst = append(dst, hit{phrase: e.phrase, start: h.start, end: end})
 		}
 	}
-	// The automaton reports hits by end, so they are nearly in start
-	// order already; insertion sort only moves the few that are not.
-	insertionSort(dst, func(x, y hit) bool {
-		return x.start < y.start || (x.start == y.start && x.end > y.end)
-	})
+	sortHits(dst)
 	return dst
 }
 
-// insertionSort sorts s by less; it is linear on nearly sorted input.
-func insertionSort[T any](s []T, less func(x, y T) bool) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && less(s[j], s[j-1]); j-- {
-			s[j], s[j-1] = s[j-1], s[j]
+// sortHits orders hits by start, longest first on ties. The automaton
+// reports hits by end, so they are nearly in order already; insertion
+// sort only moves the few that are not.
+func sortHits(hs []hit) {
+	for i := 1; i < len(hs); i++ {
+		for j := i; j > 0 && hitBefore(hs[j], hs[j-1]); j-- {
+			hs[j], hs[j-1] = hs[j-1], hs[j]
 		}
 	}
+}
+
+func hitBefore(x, y hit) bool {
+	return x.start < y.start || (x.start == y.start && x.end > y.end)
 }
 
 // chain finds the later parts of a gapped phrase after raw[i], each the

@@ -12,8 +12,9 @@ import (
 type Normalized struct {
 	// Text is the text after NFKC/NFKD compatibility mapping, with
 	// zero-width characters stripped, accents removed, letters lower-cased,
-	// typographic apostrophes and dashes made ASCII and runs of blanks
-	// collapsed to one space.
+	// typographic apostrophes and dashes made ASCII, runs of blanks
+	// collapsed to one space, the blank after a word's comma dropped and a
+	// hyphen between letters made a space.
 	Text string
 	// Origin holds, for every byte of Text, the rune offset in the original
 	// text of the character that produced it.
@@ -95,13 +96,7 @@ func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 					dst[n-1] = ' '
 				}
 			case f == ' ':
-				if n == 0 || dst[n-1] == ' ' || dst[n-1] == '\n' {
-					continue
-				}
-			case f == ',':
-				// "por favor, indique" matches "por favor indique": a
-				// comma after a word is dropped; in numbers ("1,5") it stays.
-				if i < len(text) && text[i] == ' ' && n > 0 && isASCIILetter(dst[n-1]) {
+				if skipBlank(dst) {
 					continue
 				}
 			case f == 0:
@@ -211,12 +206,22 @@ func appendFolded(dst []byte, origin []int32, ri int32, c byte) ([]byte, []int32
 	switch {
 	case c == 0:
 		return dst, origin
-	case c == ' ' && (n == 0 || dst[n-1] == ' ' || dst[n-1] == '\n'):
+	case c == ' ' && skipBlank(dst):
 		return dst, origin
 	case c >= 'a' && c <= 'z' && n >= 2 && dst[n-1] == '-' && isASCIILetter(dst[n-2]):
 		dst[n-1] = ' '
 	}
 	return append(dst, c), append(origin, ri)
+}
+
+// skipBlank reports whether a blank after dst adds nothing: at the start,
+// after another blank or a newline, or after a comma that follows a word.
+// The automaton reads such a comma as a blank, so "por favor, indique"
+// matches "por favor indique" while the comma still marks a pause.
+func skipBlank(dst []byte) bool {
+	n := len(dst)
+	return n == 0 || dst[n-1] == ' ' || dst[n-1] == '\n' ||
+		(dst[n-1] == ',' && n >= 2 && isASCIILetter(dst[n-2]))
 }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' }

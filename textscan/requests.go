@@ -2,7 +2,9 @@ package textscan
 
 import (
 	"slices"
+	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Partial markers qualify the nearest identifier noun after them ("last 4
@@ -13,12 +15,14 @@ const (
 	partialBeforeReach = 25
 )
 
-// clauseView holds one clause's lexicon hits by role while requests are
-// worked out.
+// clauseView holds one clause's lexicon hits by role, each list sorted by
+// start, while requests are worked out.
 type clauseView struct {
 	cues, notices, idNouns, docNouns, captures []hit
 	partials                                   []hit
 	consumed                                   []hit
+	// partialNoun[i] says whether a partial marker qualifies idNouns[i].
+	partialNoun []bool
 }
 
 func (v *clauseView) reset() {
@@ -32,7 +36,7 @@ func (v *clauseView) reset() {
 // partial; or a capture verb meets a document noun.
 func (a *analysis) findRequests() {
 	v := &a.cv
-	hi := 0
+	hi, mi := 0, 0
 	for _, c := range a.clauses {
 		v.reset()
 		for ; hi < len(a.hits) && a.hits[hi].start < c.end; hi++ {
@@ -55,19 +59,24 @@ func (a *analysis) findRequests() {
 				v.partials = append(v.partials, h)
 			}
 		}
+		masked := mi
+		for ; mi < len(a.masked) && a.masked[mi].start < c.end; mi++ {
+		}
 		if len(v.idNouns) == 0 && len(v.docNouns) == 0 {
 			continue
 		}
-		for _, m := range a.masked {
+		for _, m := range a.masked[masked:mi] {
 			if m.start >= c.start && m.end <= c.end {
 				v.partials = append(v.partials, hit{phrase: -1, start: m.start, end: m.end})
 			}
 		}
+		v.notices = dropContained(v.notices)
 		// A cue inside a notice ("never ask for your") is the notice's verb.
 		v.cues = dropOverlapping(dropContained(v.cues), v.notices)
-		v.notices = dropContained(v.notices)
 		v.captures = dropOverlapping(v.captures, v.notices)
 		v.idNouns = dropContained(v.idNouns)
+		v.docNouns = dropContained(v.docNouns)
+		v.markPartials()
 		a.clauseRequests(c, v)
 	}
 }
@@ -77,9 +86,6 @@ func (a *analysis) clauseRequests(c clause, v *clauseView) {
 	seen := seenBuf[:0]
 	evidence := ""
 	add := func(typ string, cue, noun hit) {
-		if slices.Contains(seen, typ) {
-			return
-		}
 		seen = append(seen, typ)
 		if evidence == "" {
 			evidence = a.evidence(c)
@@ -98,12 +104,14 @@ func (a *analysis) clauseRequests(c clause, v *clauseView) {
 				continue
 			}
 			v.consumed = append(v.consumed, d)
-			add("document", nearest(v.captures, d), d)
+			if len(seen) == 0 {
+				add("document", nearest(v.captures, d), d)
+			}
 		}
 	}
-	for _, n := range v.idNouns {
+	for i, n := range v.idNouns {
 		typ := a.lex.phrases[n.phrase].sub
-		if slices.Contains(seen, typ) || containedIn(n, v.consumed) || v.isPartial(n) {
+		if v.partialNoun[i] || slices.Contains(seen, typ) || containedInSorted(n, v.consumed) {
 			continue
 		}
 		if cue, negated := v.governing(a.text, n); !negated && cue.phrase >= 0 {
@@ -115,61 +123,93 @@ func (a *analysis) clauseRequests(c clause, v *clauseView) {
 // governing finds what rules a noun: the closest cue or notice that starts
 // before it, or failing that the closest after it ("uw pincode vragen wij
 // nooit", "uw IBAN kunt u ... doorgeven"). A notice negates the noun; a cue
-// asks for it. With neither, the result has phrase -1. A cue after the noun
-// counts only with at most one word between, so "your card number was
-// saved, please confirm your visit" asks for nothing.
+// asks for it unless a notice governs the cue itself; on a tie the notice
+// wins. With neither, the result has
+// phrase -1. A cue after the noun counts only with at most one word
+// between, so "your card number was saved, please confirm your visit"
+// asks for nothing.
 func (v *clauseView) governing(text string, n hit) (hit, bool) {
-	prev, next := hit{phrase: -1}, hit{phrase: -1}
-	prevNotice, nextNotice := false, false
-	consider := func(m hit, notice bool) {
-		switch {
-		case m.start < n.start:
-			if prev.phrase < 0 || m.start > prev.start || (m.start == prev.start && notice) {
-				prev, prevNotice = m, notice
-			}
-		case m.start >= n.end:
-			if next.phrase < 0 || m.start < next.start {
-				next, nextNotice = m, notice
-			}
+	cue, cueOK := lastBefore(v.cues, n.start)
+	notice, noticeOK := lastBefore(v.notices, n.start)
+	switch {
+	case noticeOK && (!cueOK || notice.start >= cue.start):
+		return notice, true
+	case cueOK:
+		if notice, negated := v.inNoticeScope(text, cue); negated {
+			return notice, true
 		}
+		return cue, false
 	}
-	for _, m := range v.cues {
-		consider(m, false)
+	cue, cueOK = firstFrom(v.cues, n.end)
+	notice, noticeOK = firstFrom(v.notices, n.end)
+	switch {
+	case noticeOK && (!cueOK || notice.start <= cue.start):
+		return notice, true
+	case cueOK && strings.Count(text[n.end:cue.start], " ")+strings.Count(text[n.end:cue.start], ",") <= 2:
+		return cue, false
 	}
-	for _, m := range v.notices {
-		consider(m, true)
-	}
-	if prev.phrase >= 0 {
-		return prev, prevNotice
-	}
-	if next.phrase >= 0 && !nextNotice && strings.Count(text[n.end:next.start], " ") > 2 {
-		return hit{phrase: -1}, false
-	}
-	return next, nextNotice
+	return hit{phrase: -1}, false
 }
 
-// isPartial reports whether a partial marker in the clause qualifies n.
-func (v *clauseView) isPartial(n hit) bool {
+// inNoticeScope reports whether a notice governs the cue: one stands
+// before it in the clause with no pause between ("we will never ask you to
+// share your ..."). A comma, colon, dash or bracket ends a notice's reach:
+// "we never ask for your PIN, but please send your IBAN" asks for the IBAN.
+func (v *clauseView) inNoticeScope(text string, cue hit) (hit, bool) {
+	notice, ok := lastBefore(v.notices, cue.start)
+	if !ok || notice.end > cue.start {
+		return hit{}, false
+	}
+	if strings.ContainsAny(text[notice.end:cue.start], ",:()") || strings.Contains(text[notice.end:cue.start], " - ") {
+		return hit{}, false
+	}
+	return notice, true
+}
+
+// lastBefore returns the hit of hs (sorted by start) that starts last
+// before pos.
+func lastBefore(hs []hit, pos int32) (hit, bool) {
+	i := sort.Search(len(hs), func(i int) bool { return hs[i].start >= pos })
+	if i == 0 {
+		return hit{}, false
+	}
+	return hs[i-1], true
+}
+
+// firstFrom returns the first hit of hs (sorted by start) starting at or
+// after pos.
+func firstFrom(hs []hit, pos int32) (hit, bool) {
+	i := sort.Search(len(hs), func(i int) bool { return hs[i].start >= pos })
+	if i == len(hs) {
+		return hit{}, false
+	}
+	return hs[i], true
+}
+
+// markPartials sets partialNoun for the noun each partial marker
+// qualifies, walking markers and nouns together.
+func (v *clauseView) markPartials() {
+	v.partialNoun = slices.Grow(v.partialNoun[:0], len(v.idNouns))[:len(v.idNouns)]
+	clear(v.partialNoun)
+	if len(v.partials) == 0 || len(v.idNouns) == 0 {
+		return
+	}
+	sortHits(v.partials)
+	nouns := v.idNouns // sorted and none inside another, so ends ascend too
+	j := 0
 	for _, p := range v.partials {
-		if q, ok := v.qualified(p); ok && q == n {
-			return true
+		for j < len(nouns) && nouns[j].start < p.end {
+			j++
+		}
+		// nouns[j] is the first noun after the marker, nouns[j-1] the
+		// last one starting before its end.
+		switch {
+		case j < len(nouns) && nouns[j].start-p.end <= partialAfterReach:
+			v.partialNoun[j] = true
+		case j > 0 && nouns[j-1].end <= p.start && p.start-nouns[j-1].end <= partialBeforeReach:
+			v.partialNoun[j-1] = true
 		}
 	}
-	return false
-}
-
-func (v *clauseView) qualified(p hit) (hit, bool) {
-	for _, n := range v.idNouns {
-		if n.start >= p.end && n.start-p.end <= partialAfterReach {
-			return n, true
-		}
-	}
-	for i := len(v.idNouns) - 1; i >= 0; i-- {
-		if n := v.idNouns[i]; n.end <= p.start && p.start-n.end <= partialBeforeReach {
-			return n, true
-		}
-	}
-	return hit{}, false
 }
 
 // nearest returns the hit in hs closest to n.
@@ -180,27 +220,30 @@ func nearest(hs []hit, n hit) hit {
 		if h.start >= n.end {
 			d = h.start - n.end
 		}
-		if d < 0 {
-			d = 0
-		}
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = h, d
+		if bestDist < 0 || max(d, 0) < bestDist {
+			best, bestDist = h, max(d, 0)
 		}
 	}
 	return best
 }
 
-// dropOverlapping removes from hs every hit overlapping one in by.
+// dropOverlapping removes from hs every hit overlapping one in by. Both
+// are sorted by start and by holds no hit inside another, so its ends
+// ascend and one pass over both suffices.
 func dropOverlapping(hs, by []hit) []hit {
 	if len(by) == 0 {
 		return hs
 	}
-	n := 0
+	n, j := 0, 0
 	for _, h := range hs {
-		if !overlapsAny(h, by) {
-			hs[n] = h
-			n++
+		for j < len(by) && by[j].end <= h.start {
+			j++
 		}
+		if j < len(by) && by[j].start < h.end {
+			continue
+		}
+		hs[n] = h
+		n++
 	}
 	return hs[:n]
 }
@@ -222,69 +265,45 @@ func dropContained(hs []hit) []hit {
 	return hs[:n]
 }
 
-func overlapsAny(h hit, by []hit) bool {
-	for _, b := range by {
-		if h.start < b.end && b.start < h.end {
-			return true
-		}
-	}
-	return false
-}
-
-func containedIn(h hit, by []hit) bool {
-	for _, b := range by {
-		if b.start <= h.start && h.end <= b.end && b != h {
-			return true
-		}
-	}
-	return false
+// containedInSorted reports whether h lies inside a hit of by, which is
+// sorted by start with no hit inside another.
+func containedInSorted(h hit, by []hit) bool {
+	b, ok := lastBefore(by, h.start+1)
+	return ok && b.end >= h.end
 }
 
 // evidence returns the clause as written, with identifiers masked.
 func (a *analysis) evidence(c clause) string {
 	sp := a.span(c.start, c.end)
-	// Walk the original once to turn rune offsets into byte offsets.
-	bStart, bEnd := len(a.orig), len(a.orig)
-	ri := 0
-	for bi := range a.orig {
-		if ri == sp.Start {
-			bStart = bi
-		}
-		if ri == sp.End {
-			bEnd = bi
+	var b strings.Builder
+	b.Grow(int(c.end-c.start) + 16)
+	pos := a.byteOffset(sp.Start) // next byte of the original to copy
+	first := sort.Search(len(a.ids), func(i int) bool { return a.ids[i].start >= c.start })
+	for _, id := range a.ids[first:] {
+		if id.end > c.end {
 			break
 		}
-		ri++
-	}
-	var b strings.Builder
-	b.Grow(bEnd - bStart)
-	pos := bStart // next byte of the original to copy
-	for _, id := range a.ids {
 		is := a.span(id.start, id.end)
-		if is.Start < sp.Start || is.End > sp.End {
-			continue
-		}
-		s, e := runeOffsetToByte(a.orig, bStart, sp.Start, is.Start), runeOffsetToByte(a.orig, bStart, sp.Start, is.End)
-		if s < pos {
-			continue
-		}
+		s := a.byteOffset(is.Start)
 		b.WriteString(a.orig[pos:s])
 		b.WriteString(id.masked)
-		pos = e
+		pos = a.byteOffset(is.End)
 	}
-	b.WriteString(a.orig[pos:bEnd])
+	b.WriteString(a.orig[pos:a.byteOffset(sp.End)])
 	return b.String()
 }
 
-// runeOffsetToByte returns the byte offset of rune offset target, counting
-// from byte from, which is at rune offset fromRune.
-func runeOffsetToByte(s string, from, fromRune, target int) int {
-	ri := fromRune
-	for bi := range s[from:] {
-		if ri == target {
-			return from + bi
-		}
-		ri++
+// byteOffset returns the byte offset of rune offset r in the original
+// text. Callers ask in mostly ascending order, so it walks on from the
+// last answer.
+func (a *analysis) byteOffset(r int) int {
+	if r < a.cursorRune {
+		a.cursorRune, a.cursorByte = 0, 0
 	}
-	return len(s)
+	for a.cursorRune < r && a.cursorByte < len(a.orig) {
+		_, size := utf8.DecodeRuneInString(a.orig[a.cursorByte:])
+		a.cursorByte += size
+		a.cursorRune++
+	}
+	return a.cursorByte
 }

@@ -1,5 +1,10 @@
 package textscan
 
+import (
+	"strings"
+	"unicode"
+)
+
 // schemeTypes maps every scheme Analyze reports to its identifier type.
 var schemeTypes = map[string]string{
 	"visa": "payment_card", "mastercard": "payment_card", "amex": "payment_card",
@@ -12,6 +17,15 @@ var schemeTypes = map[string]string{
 	"fr_nir": "national_id", "br_cpf": "national_id", "pt_nif": "national_id",
 	"in_aadhaar": "national_id",
 }
+
+// schemeBits gives every scheme a bit, so sets of schemes are masks.
+var schemeBits = func() map[string]uint32 {
+	bits := map[string]uint32{}
+	for i, s := range sortedKeys(schemeTypes) {
+		bits[s] = 1 << i
+	}
+	return bits
+}()
 
 // ibanLengths is the IBAN length per country (ISO 13616 registry).
 var ibanLengths = map[[2]byte]int{
@@ -101,4 +115,48 @@ func (c cardIIN) possible() bool {
 		return true
 	}
 	return false
+}
+
+// maskIdentifier keeps the last four characters of the compact identifier
+// (and an IBAN's country code) and masks the rest.
+func maskIdentifier(scheme, raw string) string {
+	var compact [40]byte
+	n := 0
+	for i := 0; i < len(raw) && n < len(compact); i++ {
+		if c := raw[i]; isASCIIAlnum(c) {
+			compact[n] = byte(unicode.ToUpper(rune(c)))
+			n++
+		}
+	}
+	keep := max(n-4, 0)
+	var b strings.Builder
+	b.Grow(n + n/4 + 1)
+	switch schemeTypes[scheme] {
+	case "payment_card":
+		for i := 0; i < keep; i++ {
+			if i > 0 && i%4 == 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteByte('*')
+		}
+		b.WriteByte(' ')
+		b.Write(compact[keep:n])
+	case "bank_account":
+		for i := 0; i < n; i++ {
+			if i > 0 && i%4 == 0 {
+				b.WriteByte(' ')
+			}
+			if i < 2 || i >= keep {
+				b.WriteByte(compact[i])
+			} else {
+				b.WriteByte('*')
+			}
+		}
+	default:
+		for i := 0; i < keep; i++ {
+			b.WriteByte('*')
+		}
+		b.Write(compact[keep:n])
+	}
+	return b.String()
 }

@@ -1,6 +1,10 @@
 package textscan
 
-import "strings"
+import (
+	"slices"
+	"sort"
+	"strings"
+)
 
 // Passcode cues pair with a code in the same clause within
 // passcodeClauseReach bytes, or across a line break within passcodeReach.
@@ -10,7 +14,10 @@ const (
 )
 
 // findPasscodes pairs passcode-sized numbers with a passcode cue nearby.
+// Codes and cues are both in text order, so one pass over each suffices.
 func (a *analysis) findPasscodes() {
+	a.codePass = slices.Grow(a.codePass[:0], len(a.codes))[:len(a.codes)]
+	clear(a.codePass)
 	if len(a.codes) == 0 {
 		return
 	}
@@ -21,21 +28,22 @@ func (a *analysis) findPasscodes() {
 		}
 	}
 	a.cv.cues = cues
-	if len(cues) == 0 {
-		return
-	}
-	for _, code := range a.codes {
-		if a.inMasked(code.start, code.end) {
-			continue
+	lo := 0
+	for i, code := range a.codes {
+		for lo < len(cues) && cues[lo].end+passcodeClauseReach < code.start {
+			lo++
 		}
 		ci := clauseIndex(a.clauses, code.start)
-		for _, h := range cues {
+		for _, h := range cues[lo:] {
+			if h.start > code.end+passcodeClauseReach {
+				break
+			}
 			d := distance(h, code.start, code.end)
 			if d < 0 {
 				continue
 			}
-			same := ci >= 0 && clauseIndex(a.clauses, h.start) == ci
-			if (same && d <= passcodeClauseReach) || d <= passcodeReach {
+			if d <= passcodeReach || (d <= passcodeClauseReach && ci >= 0 && clauseIndex(a.clauses, h.start) == ci) {
+				a.codePass[i] = true
 				a.out.Passcodes = append(a.out.Passcodes, Match{
 					Kind: "passcode",
 					Term: maskCode(a.text[code.start:code.end]),
@@ -69,18 +77,9 @@ func maskCode(code string) string {
 	return string(b)
 }
 
-func (a *analysis) inMasked(start, end int32) bool {
-	for _, m := range a.masked {
-		if start < m.end && m.start < end {
-			return true
-		}
-	}
-	return false
-}
-
 // overlapsKind reports whether h overlaps a hit of kind k.
 func (a *analysis) overlapsKind(h hit, k kind) bool {
-	for _, o := range a.hits {
+	for _, o := range a.hits[a.firstHitFrom(h.start-a.maxHitLen):] {
 		if o.start >= h.end {
 			break
 		}
@@ -89,6 +88,11 @@ func (a *analysis) overlapsKind(h hit, k kind) bool {
 		}
 	}
 	return false
+}
+
+// firstHitFrom returns the index of the first hit starting at or after pos.
+func (a *analysis) firstHitFrom(pos int32) int {
+	return sort.Search(len(a.hits), func(i int) bool { return a.hits[i].start >= pos })
 }
 
 // findPromotions reports promotional phrases that no exception overlaps and
@@ -123,16 +127,8 @@ func (a *analysis) codeLike(h hit) bool {
 // beforePasscode reports whether a promotional phrase ("use code") directly
 // introduces a one-time passcode, which makes it an instruction, not a promotion.
 func (a *analysis) beforePasscode(h hit) bool {
-	for _, p := range a.codes {
-		if p.start >= h.end && p.start-h.end <= 3 {
-			for _, m := range a.out.Passcodes {
-				if a.span(p.start, p.end) == m.Span {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	i := sort.Search(len(a.codes), func(i int) bool { return a.codes[i].start >= h.end })
+	return i < len(a.codes) && a.codes[i].start-h.end <= 3 && a.codePass[i]
 }
 
 // findPercentOff finds percentages that are discounts: "-20%", or a
@@ -155,7 +151,7 @@ func (a *analysis) findPercentOff() {
 			if numStart >= 1 && s[numStart-1] == '-' && !isWordBefore(s, numStart-1) {
 				start, promo = int32(numStart-1), true
 			}
-			for _, h := range a.hits {
+			for _, h := range a.hits[a.firstHitFrom(start-6-a.maxHitLen):] {
 				if promo || h.start > end+4 {
 					break
 				}
