@@ -55,10 +55,15 @@ func New(lex *textscan.Lexicon) *Set {
 }
 
 // RegoOptions returns the options that register the built-ins on a rego.Rego.
+//
+// They are not memoized by OPA: its memo key is the arguments' Rego text, so
+// every call would quote the whole message again (4,096 characters at most)
+// to find what the findings cache finds by the text itself, and the policy
+// reads the findings through one rule, which OPA evaluates once per decision.
 func (s *Set) RegoOptions() []func(*rego.Rego) {
 	return []func(*rego.Rego){
-		rego.Function1(&rego.Function{Name: AnalyzeName, Decl: analyzeDecl, Memoize: true}, s.analyze),
-		rego.Function1(&rego.Function{Name: IsOptOutKeywordName, Decl: isOptOutKeywordDecl, Memoize: true}, s.isOptOutKeyword),
+		rego.Function1(&rego.Function{Name: AnalyzeName, Decl: analyzeDecl}, s.analyze),
+		rego.Function1(&rego.Function{Name: IsOptOutKeywordName, Decl: isOptOutKeywordDecl}, s.isOptOutKeyword),
 	}
 }
 

@@ -54,10 +54,17 @@ func (p *PolicySet) Decide(ctx context.Context, req *sendgatev1.CheckRequest, no
 	stop := context.AfterFunc(ctx, cancel.Cancel)
 	defer stop()
 
+	// The caches go back to the pool only after the result, which they may
+	// hold, has been read into the response.
+	caches := acquireCaches()
+	defer caches.release()
+
 	rs, err := p.query.Eval(ctx,
 		rego.EvalParsedInput(Input(req, now)),
 		rego.EvalExternalCancel(cancel),
 		rego.EvalMetrics(noMetrics),
+		rego.EvalVirtualCache(&caches.virtual),
+		rego.EvalBaseCache(&caches.base),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %s: %w", DecisionQuery, err)

@@ -84,117 +84,205 @@ var (
 // unset; scalars of a present message are always present; repeated fields
 // are always present. Timestamps are integer nanoseconds since the epoch.
 // now stands in for an unset send_time.
+//
+// Every decision builds one, so it is built with few allocations: the terms
+// come from one block, empty strings and empty lists are shared, the
+// timestamps' digits share one string and each object is made whole rather
+// than grown. The document is never modified once built.
 func Input(req *sendgatev1.CheckRequest, now time.Time) ast.Value {
+	m := req.GetMessage()
+	b := inputBuilder{terms: make([]ast.Term, 0, inputTerms(req))}
+	b.timestamps(req, now)
+
+	var top [7][2]*ast.Term
+	n := 0
+	top[n] = ast.Item(kRequestID, b.str(req.GetRequestId()))
+	n++
+	top[n] = ast.Item(kSendTime, b.number(0))
+	n++
+	if x := req.GetBusiness(); x != nil {
+		top[n] = ast.Item(kBusiness, b.business(x))
+		n++
+	}
+	if r := req.GetRecipient(); r != nil {
+		top[n] = ast.Item(kRecipient, b.term(ast.NewObject(
+			ast.Item(kPhone, b.str(r.GetPhone())),
+			ast.Item(kCountry, b.str(r.GetCountry())),
+			ast.Item(kLocale, b.str(r.GetLocale())),
+		)))
+		n++
+	}
+	if m != nil {
+		top[n] = ast.Item(kMessage, b.message(m))
+		n++
+	}
+	if c := req.GetConsent(); c != nil {
+		top[n] = ast.Item(kConsent, b.consent(c))
+		n++
+	}
+	if c := req.GetConversation(); c != nil {
+		var conv ast.Object
+		if c.GetLastInboundAt() != nil {
+			conv = ast.NewObject(ast.Item(kLastInboundAt, b.number(3)))
+		} else {
+			conv = ast.NewObject()
+		}
+		top[n] = ast.Item(kConversation, b.term(conv))
+		n++
+	}
+	return ast.NewObject(top[:n]...)
+}
+
+// inputTerms is how many terms Input takes from its block for req, at most.
+func inputTerms(req *sendgatev1.CheckRequest) int {
+	m := req.GetMessage()
+	return 32 + 3*len(m.GetButtons()) + 3*len(m.GetItems())
+}
+
+// inputBuilder hands out the terms of one input document.
+type inputBuilder struct {
+	terms []ast.Term
+	// nanos are the four timestamps (send_time, opted_in_at, opted_out_at,
+	// last_inbound_at), their digits in one string.
+	nanos [4]ast.Number
+}
+
+var (
+	emptyString = ast.StringTerm("")
+	emptyArray  = ast.ArrayTerm()
+)
+
+func (b *inputBuilder) term(v ast.Value) *ast.Term {
+	if len(b.terms) == cap(b.terms) {
+		return ast.NewTerm(v) // inputTerms undercounted; still correct
+	}
+	b.terms = append(b.terms, ast.Term{Value: v})
+	return &b.terms[len(b.terms)-1]
+}
+
+func (b *inputBuilder) str(s string) *ast.Term {
+	if s == "" {
+		return emptyString
+	}
+	return b.term(ast.String(s))
+}
+
+func (b *inputBuilder) array(elems []*ast.Term) *ast.Term {
+	if len(elems) == 0 {
+		return emptyArray
+	}
+	return b.term(ast.NewArray(elems...))
+}
+
+func (b *inputBuilder) number(i int) *ast.Term { return b.term(b.nanos[i]) }
+
+// timestamps writes the request's timestamps as decimal nanoseconds.
+func (b *inputBuilder) timestamps(req *sendgatev1.CheckRequest, now time.Time) {
 	sendTime := now.UnixNano()
 	if req.GetSendTime() != nil {
 		sendTime = timestampNanos(req.GetSendTime())
 	}
-	obj := ast.NewObject(
-		ast.Item(kRequestID, ast.StringTerm(req.GetRequestId())),
-		ast.Item(kSendTime, nanosTerm(sendTime)),
-	)
-	if b := req.GetBusiness(); b != nil {
-		obj.Insert(kBusiness, businessTerm(b))
-	}
-	if r := req.GetRecipient(); r != nil {
-		obj.Insert(kRecipient, ast.ObjectTerm(
-			ast.Item(kPhone, ast.StringTerm(r.GetPhone())),
-			ast.Item(kCountry, ast.StringTerm(r.GetCountry())),
-			ast.Item(kLocale, ast.StringTerm(r.GetLocale())),
-		))
-	}
-	if m := req.GetMessage(); m != nil {
-		obj.Insert(kMessage, messageTerm(m))
-	}
-	if c := req.GetConsent(); c != nil {
-		obj.Insert(kConsent, consentTerm(c))
-	}
-	if c := req.GetConversation(); c != nil {
-		conv := ast.NewObject()
-		if c.GetLastInboundAt() != nil {
-			conv.Insert(kLastInboundAt, nanosTerm(timestampNanos(c.GetLastInboundAt())))
+	all := [4]*timestamppb.Timestamp{nil, req.GetConsent().GetOptedInAt(), req.GetConsent().GetOptedOutAt(), req.GetConversation().GetLastInboundAt()}
+	var buf [4 * 20]byte
+	digits := strconv.AppendInt(buf[:0], sendTime, 10)
+	var ends [4]int
+	ends[0] = len(digits)
+	for i := 1; i < len(all); i++ {
+		if all[i] != nil {
+			digits = strconv.AppendInt(digits, timestampNanos(all[i]), 10)
 		}
-		obj.Insert(kConversation, ast.NewTerm(conv))
+		ends[i] = len(digits)
 	}
-	return obj
+	s := string(digits)
+	start := 0
+	for i, end := range ends {
+		b.nanos[i] = ast.Number(s[start:end])
+		start = end
+	}
 }
 
-func businessTerm(b *sendgatev1.Business) *ast.Term {
-	obj := ast.NewObject(
-		ast.Item(kID, ast.StringTerm(b.GetId())),
-		ast.Item(kDisplayName, ast.StringTerm(b.GetDisplayName())),
-		ast.Item(kVertical, ast.StringTerm(b.GetVertical())),
-		ast.Item(kCountry, ast.StringTerm(b.GetCountry())),
-	)
-	if g := b.GetGovernmentProgram(); g != nil {
-		obj.Insert(kGovernmentProgram, ast.ObjectTerm(
-			ast.Item(kEnrolled, ast.InternedTerm(g.GetEnrolled())),
-			ast.Item(kArea, ast.StringTerm(g.GetArea())),
-		))
+func (b *inputBuilder) business(x *sendgatev1.Business) *ast.Term {
+	id := ast.Item(kID, b.str(x.GetId()))
+	name := ast.Item(kDisplayName, b.str(x.GetDisplayName()))
+	vertical := ast.Item(kVertical, b.str(x.GetVertical()))
+	country := ast.Item(kCountry, b.str(x.GetCountry()))
+	g := x.GetGovernmentProgram()
+	if g == nil {
+		return b.term(ast.NewObject(id, name, vertical, country))
 	}
-	return ast.NewTerm(obj)
+	program := b.term(ast.NewObject(
+		ast.Item(kEnrolled, ast.InternedTerm(g.GetEnrolled())),
+		ast.Item(kArea, b.str(g.GetArea())),
+	))
+	return b.term(ast.NewObject(id, name, vertical, country, ast.Item(kGovernmentProgram, program)))
 }
 
-func messageTerm(m *sendgatev1.Message) *ast.Term {
-	buttons := make([]*ast.Term, len(m.GetButtons()))
-	for i, b := range m.GetButtons() {
-		buttons[i] = ast.ObjectTerm(
-			ast.Item(kType, buttonTypeTerms.term(b.GetType().Number())),
-			ast.Item(kText, ast.StringTerm(b.GetText())),
-			ast.Item(kURL, ast.StringTerm(b.GetUrl())),
-		)
+func (b *inputBuilder) message(m *sendgatev1.Message) *ast.Term {
+	var buttons, items []*ast.Term
+	if n := len(m.GetButtons()); n > 0 {
+		buttons = make([]*ast.Term, n)
+		for i, x := range m.GetButtons() {
+			buttons[i] = b.term(ast.NewObject(
+				ast.Item(kType, buttonTypeTerms.term(x.GetType().Number())),
+				ast.Item(kText, b.str(x.GetText())),
+				ast.Item(kURL, b.str(x.GetUrl())),
+			))
+		}
 	}
-	items := make([]*ast.Term, len(m.GetItems()))
-	for i, it := range m.GetItems() {
-		items[i] = ast.ObjectTerm(
-			ast.Item(kName, ast.StringTerm(it.GetName())),
-			ast.Item(kKind, itemKindTerms.term(it.GetKind().Number())),
-			ast.Item(kProductType, ast.StringTerm(it.GetProductType())),
-		)
+	if n := len(m.GetItems()); n > 0 {
+		items = make([]*ast.Term, n)
+		for i, x := range m.GetItems() {
+			items[i] = b.term(ast.NewObject(
+				ast.Item(kName, b.str(x.GetName())),
+				ast.Item(kKind, itemKindTerms.term(x.GetKind().Number())),
+				ast.Item(kProductType, b.str(x.GetProductType())),
+			))
+		}
 	}
-	obj := ast.NewObject(
-		ast.Item(kCategory, categoryTerms.term(m.GetCategory().Number())),
-		ast.Item(kType, messageTypeTerms.term(m.GetType().Number())),
-		ast.Item(kText, ast.StringTerm(m.GetText())),
-		ast.Item(kButtons, ast.ArrayTerm(buttons...)),
-		ast.Item(kItems, ast.ArrayTerm(items...)),
-	)
-	if t := m.GetTemplate(); t != nil {
-		obj.Insert(kTemplate, ast.ObjectTerm(
-			ast.Item(kName, ast.StringTerm(t.GetName())),
-			ast.Item(kLanguage, ast.StringTerm(t.GetLanguage())),
-			ast.Item(kStatus, templateStatusTerms.term(t.GetStatus().Number())),
-			ast.Item(kCategory, categoryTerms.term(t.GetCategory().Number())),
-		))
+	category := ast.Item(kCategory, categoryTerms.term(m.GetCategory().Number()))
+	typ := ast.Item(kType, messageTypeTerms.term(m.GetType().Number()))
+	text := ast.Item(kText, b.str(m.GetText()))
+	btns := ast.Item(kButtons, b.array(buttons))
+	its := ast.Item(kItems, b.array(items))
+	t := m.GetTemplate()
+	if t == nil {
+		return b.term(ast.NewObject(category, typ, text, btns, its))
 	}
-	return ast.NewTerm(obj)
+	template := b.term(ast.NewObject(
+		ast.Item(kName, b.str(t.GetName())),
+		ast.Item(kLanguage, b.str(t.GetLanguage())),
+		ast.Item(kStatus, templateStatusTerms.term(t.GetStatus().Number())),
+		ast.Item(kCategory, categoryTerms.term(t.GetCategory().Number())),
+	))
+	return b.term(ast.NewObject(category, typ, text, btns, its, ast.Item(kTemplate, template)))
 }
 
-func consentTerm(c *sendgatev1.Consent) *ast.Term {
-	scopes := make([]*ast.Term, len(c.GetScopes()))
-	for i, s := range c.GetScopes() {
-		scopes[i] = categoryTerms.term(s.Number())
+func (b *inputBuilder) consent(c *sendgatev1.Consent) *ast.Term {
+	var scopes []*ast.Term
+	if n := len(c.GetScopes()); n > 0 {
+		scopes = make([]*ast.Term, n)
+		for i, s := range c.GetScopes() {
+			scopes[i] = categoryTerms.term(s.Number())
+		}
 	}
-	obj := ast.NewObject(
-		ast.Item(kChannel, ast.StringTerm(c.GetChannel())),
-		ast.Item(kWording, ast.StringTerm(c.GetWording())),
-		ast.Item(kScopes, ast.ArrayTerm(scopes...)),
-	)
+	var items [5][2]*ast.Term
+	items[0] = ast.Item(kChannel, b.str(c.GetChannel()))
+	items[1] = ast.Item(kWording, b.str(c.GetWording()))
+	items[2] = ast.Item(kScopes, b.array(scopes))
+	n := 3
 	if c.GetOptedInAt() != nil {
-		obj.Insert(kOptedInAt, nanosTerm(timestampNanos(c.GetOptedInAt())))
+		items[n] = ast.Item(kOptedInAt, b.number(1))
+		n++
 	}
 	if c.GetOptedOutAt() != nil {
-		obj.Insert(kOptedOutAt, nanosTerm(timestampNanos(c.GetOptedOutAt())))
+		items[n] = ast.Item(kOptedOutAt, b.number(2))
+		n++
 	}
-	return ast.NewTerm(obj)
+	return b.term(ast.NewObject(items[:n]...))
 }
 
 // timestampNanos reads a timestamp without validating it; validation has
 // already refused out-of-range values.
 func timestampNanos(ts *timestamppb.Timestamp) int64 {
 	return ts.GetSeconds()*int64(time.Second) + int64(ts.GetNanos())
-}
-
-func nanosTerm(ns int64) *ast.Term {
-	return ast.NewTerm(ast.Number(strconv.FormatInt(ns, 10)))
 }

@@ -35,16 +35,50 @@ type DecisionService struct {
 	observer  DecisionObserver
 	undecided UndecidedObserver
 	log       *slog.Logger
+	// slots holds one token per decision being evaluated. A decision is
+	// pure CPU work, so evaluating more of them at once than there are
+	// processors only interleaves them: each takes longer, more of their
+	// garbage is alive at once, and under overload every call slows down
+	// together. Past the limit a call waits its turn instead.
+	slots chan struct{}
 }
 
 var _ sendgatev1.DecisionServiceServer = (*DecisionService)(nil)
 
-// NewDecisionService returns the service deciding with e; observer may be nil.
+// NewDecisionService returns the service deciding with e; observer may be
+// nil. It evaluates at most GOMAXPROCS decisions at once.
 func NewDecisionService(e *engine.Engine, observer DecisionObserver, log *slog.Logger) *DecisionService {
 	s := &DecisionService{engine: e, observer: observer, log: log}
 	s.undecided, _ = observer.(UndecidedObserver)
+	s.setMaxConcurrent(0)
 	return s
 }
+
+// setMaxConcurrent bounds the decisions evaluated at once; n <= 0 means
+// GOMAXPROCS.
+func (s *DecisionService) setMaxConcurrent(n int) {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	s.slots = make(chan struct{}, n)
+}
+
+// acquire takes an evaluation slot, waiting for one until ctx ends.
+func (s *DecisionService) acquire(ctx context.Context) error {
+	select {
+	case s.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case s.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *DecisionService) release() { <-s.slots }
 
 // Check decides one message.
 func (s *DecisionService) Check(ctx context.Context, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {
@@ -106,9 +140,14 @@ func (s *DecisionService) decide(ctx context.Context, req *sendgatev1.CheckReque
 		s.observeUndecided()
 		return nil, badRequest(v)
 	}
+	if err := s.acquire(ctx); err != nil {
+		s.observeUndecided()
+		return nil, status.FromContextError(err)
+	}
 	start := time.Now()
 	resp, err := s.engine.Decide(ctx, req)
 	took := time.Since(start)
+	s.release()
 	if err != nil {
 		s.observeUndecided()
 		return nil, s.statusOf(ctx, req, err)

@@ -9,10 +9,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
@@ -43,6 +40,10 @@ type Config struct {
 	UnaryInterceptors []grpc.UnaryServerInterceptor
 	// ServerOptions are added as they are, e.g. a tracing stats handler.
 	ServerOptions []grpc.ServerOption
+	// MaxConcurrentDecisions bounds the decisions evaluated at once, Check
+	// and batch items alike; further calls wait their turn. Zero means
+	// GOMAXPROCS.
+	MaxConcurrentDecisions int
 }
 
 // Server is the gRPC server with its health service.
@@ -62,16 +63,9 @@ func New(cfg Config) *Server {
 	if maxRecv == 0 {
 		maxRecv = DefaultMaxRecvBytes
 	}
-	notHealth := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool {
-		return c.Service != healthpb.Health_ServiceDesc.ServiceName
-	})
 	unary := append([]grpc.UnaryServerInterceptor{}, cfg.UnaryInterceptors...)
 	unary = append(unary, recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(recoverPanic(log))))
-	unary = append(unary, selector.UnaryServerInterceptor(
-		logging.UnaryServerInterceptor(slogAdapter(log),
-			logging.WithLogOnEvents(logging.FinishCall),
-			logging.WithLevels(callLevel)),
-		notHealth))
+	unary = append(unary, logCalls(log))
 
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxRecv),
@@ -80,7 +74,9 @@ func New(cfg Config) *Server {
 	}, cfg.ServerOptions...)
 
 	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), log: log}
-	sendgatev1.RegisterDecisionServiceServer(s.grpc, NewDecisionService(cfg.Engine, cfg.Observer, log))
+	svc := NewDecisionService(cfg.Engine, cfg.Observer, log)
+	svc.setMaxConcurrent(cfg.MaxConcurrentDecisions)
+	sendgatev1.RegisterDecisionServiceServer(s.grpc, svc)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	s.SetServing(false)
@@ -127,25 +123,4 @@ func recoverPanic(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 		log.ErrorContext(ctx, "recovered from panic", "panic", p)
 		return status.Error(codes.Internal, "internal error; the request was not decided")
 	}
-}
-
-// callLevel logs successful and client-caused outcomes at debug, so a
-// production info-level log shows only what needs attention.
-func callLevel(c codes.Code) logging.Level {
-	switch c {
-	case codes.OK, codes.InvalidArgument, codes.Canceled, codes.NotFound, codes.Unauthenticated:
-		return logging.LevelDebug
-	case codes.DeadlineExceeded, codes.Unavailable, codes.ResourceExhausted:
-		return logging.LevelWarn
-	default:
-		return logging.LevelError
-	}
-}
-
-func slogAdapter(l *slog.Logger) logging.Logger {
-	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
-		if l.Enabled(ctx, slog.Level(lvl)) {
-			l.Log(ctx, slog.Level(lvl), msg, fields...)
-		}
-	})
 }

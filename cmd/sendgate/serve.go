@@ -43,6 +43,7 @@ type serveOptions struct {
 	adminTLSCert, adminTLSKey    string
 	adminClientCA                string
 	logLevel                     string
+	pprofAddr                    string
 	maxRecvBytes                 int
 	shutdownTimeout              time.Duration
 	decisionLog                  decisionlog.Options
@@ -84,6 +85,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.StringVar(&o.adminClientCA, "admin-client-ca", "", "CA bundle admitting admin callers by client certificate (mTLS)")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", envOr("SENDGATE_METRICS_ADDR", metrics.DefaultAddr), "/metrics, /healthz and /readyz listen address; empty turns it off")
 	fs.StringVar(&o.logLevel, "log-level", envOr("SENDGATE_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
+	fs.StringVar(&o.pprofAddr, "pprof-addr", envOr("SENDGATE_PPROF_ADDR", ""), "serve Go's /debug/pprof/ profiles on this address, e.g. 127.0.0.1:6060 (default off)")
 	fs.IntVar(&o.maxRecvBytes, "max-request-bytes", server.DefaultMaxRecvBytes, "largest request accepted, in bytes")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM")
 	decisionlog.BindFlags(fs, &o.decisionLog)
@@ -100,6 +102,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitUnusable
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	tuneGC(log)
 	if err := serve(ctx, o, log); err != nil {
 		log.Error("sendgate serve", "error", err)
 		return exitUnusable
@@ -164,6 +167,18 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 			return nil
 		})
 		wg.Go(func() { _ = httpSrv.Serve(mlis) })
+	}
+
+	var pprofSrv *http.Server
+	if o.pprofAddr != "" {
+		var plis net.Listener
+		pprofSrv, plis, err = servePprof(o.pprofAddr)
+		if err != nil {
+			lis.Close()
+			return err
+		}
+		log.Info("serving profiles", "pprof_addr", plis.Addr().String())
+		wg.Go(func() { _ = pprofSrv.Serve(plis) })
 	}
 
 	var adminSrv *grpc.Server
@@ -237,6 +252,9 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	}
 	if httpSrv != nil {
 		_ = httpSrv.Shutdown(flushCtx)
+	}
+	if pprofSrv != nil {
+		_ = pprofSrv.Close()
 	}
 	log.Info("stopped")
 	return nil

@@ -61,7 +61,9 @@ deny contains reason if {
 # custom:
 #   code: vertical.marketing_not_allowed
 deny contains reason if {
-	facts.marketing
+	# facts.marketing as the input comparison: the rule index skips this rule
+	# for other categories.
+	input.message.category == "CATEGORY_MARKETING"
 	facts.vertical_status == "no_promotion"
 	reason := {
 		"code": "vertical.marketing_not_allowed",

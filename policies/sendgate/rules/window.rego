@@ -17,8 +17,9 @@ import data.sendgate.facts
 # custom:
 #   code: window.closed
 deny contains reason if {
-	facts.business_initiated
+	# The message type first: a template never needs the window worked out.
 	not facts.template_message
+	facts.business_initiated
 	reason := {
 		"code": "window.closed",
 		"message": sprintf(
