@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures sendgate and the bench echo server side by side, in one run, with
-# the same load generator, and prints a markdown table: closed-loop
+# the same load generator, and prints markdown tables: the in-process
+# decision benchmarks (µs/op and allocs/op per mix message), closed-loop
 # throughput (sendgate ÷ echo), server CPU per decision, open-loop latency at
 # 1,000 and 2,000 decisions/s, CheckBatch decisions/s (batches of 100 and
 # 1,000) and sendgate's resident memory under load.
@@ -8,7 +9,8 @@
 #   bench/run.sh                      # about 2½ minutes on 2 cores
 #   DURATION=3s WARMUP=1s bench/run.sh  # a quick look
 #
-# Settings (environment): DURATION (8s) and WARMUP (2s) per run, CONCURRENCY
+# Settings (environment): BENCH_COUNT (5) runs of the in-process benchmarks,
+# 0 to skip them; DURATION (8s) and WARMUP (2s) per run, CONCURRENCY
 # (16) closed-loop callers for Check, BATCH_CONCURRENCY (4) for CheckBatch,
 # PORT (19090; sendgate uses PORT, PORT+1, PORT+2, echo PORT+10), MIX (a JSONL
 # mix file; default the built-in mix), UNIQUE_TEXT=1 (a new text every call,
@@ -41,11 +43,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 echo "building…" >&2
 go build -o "$bin/" ./bench/cmd/loadgen ./bench/cmd/echo ./bench/cmd/benchtable
 have_pdp=false
 if [ -d cmd/sendgate ] && go build -o "$bin/sendgate" ./cmd/sendgate; then
 	have_pdp=true
+fi
+
+# The in-process benchmarks first, while no server competes for the CPU.
+BENCH_COUNT=${BENCH_COUNT:-5}
+inproc_cmd="go test ./engine -run '^\$' -bench 'Decide\$' -benchmem -count $BENCH_COUNT"
+if [ "$BENCH_COUNT" -gt 0 ]; then
+	echo "in-process benchmarks…" >&2
+	go test ./engine -run '^$' -bench 'Decide$' -benchmem -count "$BENCH_COUNT" >"$results/inproc.txt"
 fi
 
 mkdir -p "$work/logs"
@@ -110,12 +121,15 @@ measure batch-100 -mode closed -rpc batch -batch-size 100 -concurrency "$BATCH_C
 measure batch-1000 -mode closed -rpc batch -batch-size 1000 -concurrency "$BATCH_CONCURRENCY"
 
 echo
-echo "sendgate bench, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo '+changes'), $(go env GOVERSION), $(nproc) cores, ${DURATION} per run after ${WARMUP} warmup, mix: ${MIX:-built-in}$([ "${UNIQUE_TEXT:-0}" = 1 ] && echo ', every text unique')"
+echo "sendgate bench, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo '+changes'), $(go env GOVERSION), $(nproc) cores, ${DURATION} per run after ${WARMUP} warmup, mix: ${MIX:-built-in}$([ "${UNIQUE_TEXT:-0}" = 1 ] && echo ', every text unique'), load average $load_start at the start and $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) at the end"
 echo
 "$bin/benchtable" "$results"
 echo
 echo "Commands (bench/run.sh ran each after starting \`echo -addr $echo_addr\` and \`sendgate serve --addr $pdp_addr\`):"
 echo
+if [ "$BENCH_COUNT" -gt 0 ]; then
+	echo "    $inproc_cmd"
+fi
 for c in "${commands[@]}"; do
 	echo "    $c"
 done

@@ -37,9 +37,9 @@ type DecisionService struct {
 	log       *slog.Logger
 	// slots holds one token per decision being evaluated. A decision is
 	// pure CPU work, so evaluating more of them at once than there are
-	// processors only interleaves them: each takes longer, more of their
-	// garbage is alive at once, and under overload every call slows down
-	// together. Past the limit a call waits its turn instead.
+	// processors only interleaves them: each takes longer, and more of their
+	// grown stacks (see engine.GrowStack) and garbage are alive at once.
+	// Past the limit a call waits its turn instead.
 	slots chan struct{}
 }
 
@@ -82,7 +82,7 @@ func (s *DecisionService) release() { <-s.slots }
 
 // Check decides one message.
 func (s *DecisionService) Check(ctx context.Context, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {
-	resp, st := s.decide(ctx, req)
+	resp, st := s.decide(ctx, req, true)
 	if st != nil {
 		return nil, st.Err()
 	}
@@ -106,6 +106,7 @@ func (s *DecisionService) CheckBatch(ctx context.Context, req *sendgatev1.CheckB
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			engine.GrowStack()
 			for {
 				mu.Lock()
 				i := next
@@ -126,7 +127,7 @@ func (s *DecisionService) CheckBatch(ctx context.Context, req *sendgatev1.CheckB
 }
 
 func (s *DecisionService) decideItem(ctx context.Context, req *sendgatev1.CheckRequest) *sendgatev1.CheckBatchResult {
-	resp, st := s.decide(ctx, req)
+	resp, st := s.decide(ctx, req, false)
 	if st != nil {
 		return &sendgatev1.CheckBatchResult{Result: &sendgatev1.CheckBatchResult_Error{Error: st.Proto()}}
 	}
@@ -134,8 +135,10 @@ func (s *DecisionService) decideItem(ctx context.Context, req *sendgatev1.CheckR
 }
 
 // decide validates and decides one request; a non-nil status means it was
-// not decided.
-func (s *DecisionService) decide(ctx context.Context, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, *status.Status) {
+// not decided. growStack grows the goroutine's stack for the evaluation,
+// once it has a slot: gRPC runs each Check on a new goroutine, while a batch
+// worker grows its stack once for all its items.
+func (s *DecisionService) decide(ctx context.Context, req *sendgatev1.CheckRequest, growStack bool) (*sendgatev1.CheckResponse, *status.Status) {
 	if v := validate.CheckRequest(req); v != nil {
 		s.observeUndecided()
 		return nil, badRequest(v)
@@ -143,6 +146,9 @@ func (s *DecisionService) decide(ctx context.Context, req *sendgatev1.CheckReque
 	if err := s.acquire(ctx); err != nil {
 		s.observeUndecided()
 		return nil, status.FromContextError(err)
+	}
+	if growStack {
+		engine.GrowStack()
 	}
 	start := time.Now()
 	resp, err := s.engine.Decide(ctx, req)

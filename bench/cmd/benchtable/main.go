@@ -1,6 +1,8 @@
 // Command benchtable reads the JSON results that bench/run.sh collected in a
 // directory (echo-closed.json, pdp-closed.json, …, as loadgen -json wrote
-// them) and prints the side-by-side markdown table.
+// them) and prints the side-by-side markdown table; when the directory also
+// holds inproc.txt (go test -bench output of the engine's benchmarks) it
+// prints the in-process decision table first.
 //
 //	benchtable DIR
 package main
@@ -23,6 +25,17 @@ func main() {
 	files, err := filepath.Glob(filepath.Join(os.Args[1], "*.json"))
 	if err != nil {
 		fatal(err)
+	}
+	if f, err := os.Open(filepath.Join(os.Args[1], "inproc.txt")); err == nil {
+		b, err := load.ParseGoBench(f)
+		f.Close()
+		if err != nil {
+			fatal(err)
+		}
+		if err := load.DecideMarkdownTable(os.Stdout, b); err != nil {
+			fatal(err)
+		}
+		fmt.Println()
 	}
 	runs := map[string]*load.Result{}
 	for _, f := range files {
