@@ -98,7 +98,7 @@ func Input(req *sendgatev1.CheckRequest, now time.Time) ast.Value {
 	n := 0
 	top[n] = ast.Item(kRequestID, b.str(req.GetRequestId()))
 	n++
-	top[n] = ast.Item(kSendTime, b.number(0))
+	top[n] = ast.Item(kSendTime, b.number(sendTimeNanos))
 	n++
 	if x := req.GetBusiness(); x != nil {
 		top[n] = ast.Item(kBusiness, b.business(x))
@@ -123,7 +123,7 @@ func Input(req *sendgatev1.CheckRequest, now time.Time) ast.Value {
 	if c := req.GetConversation(); c != nil {
 		var conv ast.Object
 		if c.GetLastInboundAt() != nil {
-			conv = ast.NewObject(ast.Item(kLastInboundAt, b.number(3)))
+			conv = ast.NewObject(ast.Item(kLastInboundAt, b.number(lastInboundNanos)))
 		} else {
 			conv = ast.NewObject()
 		}
@@ -142,10 +142,18 @@ func inputTerms(req *sendgatev1.CheckRequest) int {
 // inputBuilder hands out the terms of one input document.
 type inputBuilder struct {
 	terms []ast.Term
-	// nanos are the four timestamps (send_time, opted_in_at, opted_out_at,
-	// last_inbound_at), their digits in one string.
+	// nanos are the request's timestamps, indexed as below, their digits in
+	// one string.
 	nanos [4]ast.Number
 }
+
+// The request's timestamps, as indexes of inputBuilder.nanos.
+const (
+	sendTimeNanos = iota
+	optedInNanos
+	optedOutNanos
+	lastInboundNanos
+)
 
 var (
 	emptyString = ast.StringTerm("")
@@ -176,18 +184,22 @@ func (b *inputBuilder) array(elems []*ast.Term) *ast.Term {
 
 func (b *inputBuilder) number(i int) *ast.Term { return b.term(b.nanos[i]) }
 
-// timestamps writes the request's timestamps as decimal nanoseconds.
+// timestamps writes the request's timestamps as decimal nanoseconds; an
+// unset one is left empty and never used.
 func (b *inputBuilder) timestamps(req *sendgatev1.CheckRequest, now time.Time) {
 	sendTime := now.UnixNano()
 	if req.GetSendTime() != nil {
 		sendTime = timestampNanos(req.GetSendTime())
 	}
-	all := [4]*timestamppb.Timestamp{nil, req.GetConsent().GetOptedInAt(), req.GetConsent().GetOptedOutAt(), req.GetConversation().GetLastInboundAt()}
-	var buf [4 * 20]byte
+	var all [4]*timestamppb.Timestamp
+	all[optedInNanos] = req.GetConsent().GetOptedInAt()
+	all[optedOutNanos] = req.GetConsent().GetOptedOutAt()
+	all[lastInboundNanos] = req.GetConversation().GetLastInboundAt()
+	var buf [4 * 20]byte // an int64 takes at most 20 characters
 	digits := strconv.AppendInt(buf[:0], sendTime, 10)
 	var ends [4]int
-	ends[0] = len(digits)
-	for i := 1; i < len(all); i++ {
+	ends[sendTimeNanos] = len(digits)
+	for i := sendTimeNanos + 1; i < len(all); i++ {
 		if all[i] != nil {
 			digits = strconv.AppendInt(digits, timestampNanos(all[i]), 10)
 		}
@@ -271,11 +283,11 @@ func (b *inputBuilder) consent(c *sendgatev1.Consent) *ast.Term {
 	items[2] = ast.Item(kScopes, b.array(scopes))
 	n := 3
 	if c.GetOptedInAt() != nil {
-		items[n] = ast.Item(kOptedInAt, b.number(1))
+		items[n] = ast.Item(kOptedInAt, b.number(optedInNanos))
 		n++
 	}
 	if c.GetOptedOutAt() != nil {
-		items[n] = ast.Item(kOptedOutAt, b.number(2))
+		items[n] = ast.Item(kOptedOutAt, b.number(optedOutNanos))
 		n++
 	}
 	return b.term(ast.NewObject(items[:n]...))

@@ -147,13 +147,7 @@ func (s *DecisionService) decide(ctx context.Context, req *sendgatev1.CheckReque
 		s.observeUndecided()
 		return nil, status.FromContextError(err)
 	}
-	if growStack {
-		engine.GrowStack()
-	}
-	start := time.Now()
-	resp, err := s.engine.Decide(ctx, req)
-	took := time.Since(start)
-	s.release()
+	resp, took, err := s.evaluate(ctx, req, growStack)
 	if err != nil {
 		s.observeUndecided()
 		return nil, s.statusOf(ctx, req, err)
@@ -162,6 +156,19 @@ func (s *DecisionService) decide(ctx context.Context, req *sendgatev1.CheckReque
 		s.observer.ObserveDecision(ctx, req, resp, took)
 	}
 	return resp, nil
+}
+
+// evaluate decides req in the slot the caller acquired and frees the slot
+// even if the evaluation panics, which the recovery interceptor turns into
+// INTERNAL while the server carries on.
+func (s *DecisionService) evaluate(ctx context.Context, req *sendgatev1.CheckRequest, growStack bool) (*sendgatev1.CheckResponse, time.Duration, error) {
+	defer s.release()
+	if growStack {
+		engine.GrowStack()
+	}
+	start := time.Now()
+	resp, err := s.engine.Decide(ctx, req)
+	return resp, time.Since(start), err
 }
 
 func (s *DecisionService) observeUndecided() {

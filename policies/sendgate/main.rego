@@ -15,24 +15,28 @@ decision := {
 	"advice": sort(advice),
 }
 
-# reasons are the blocking reasons of every family, each naming its package.
-reasons contains reason_from(family, reason) if {
-	some family
-	some reason in data.sendgate.rules[family].deny
-}
-
-# advice are the non-blocking findings of every family.
-advice contains reason_from(family, reason) if {
-	some family
-	some reason in data.sendgate.rules[family].advice
-}
-
-# reason_from gives a family's reason the one shape the engine reads. A
-# reason missing a field still counts (with the field empty): a rule that
-# meant to deny must never allow by mistake.
-reason_from(family, reason) := {
+# reasons are the blocking reasons of every family, each given the one shape
+# the engine reads and naming its package. A reason missing a field still
+# counts (with the field empty): a rule that meant to deny must never allow by
+# mistake. The shape is written out in the head rather than built by a shared
+# function, which OPA would call once more for every reason.
+reasons contains {
 	"code": object.get(reason, "code", ""),
 	"evidence": object.get(reason, "evidence", ""),
 	"message": object.get(reason, "message", ""),
 	"policy": concat(".", ["sendgate.rules", family]),
+} if {
+	some family
+	some reason in data.sendgate.rules[family].deny
+}
+
+# advice are the non-blocking findings of every family, in the same shape.
+advice contains {
+	"code": object.get(reason, "code", ""),
+	"evidence": object.get(reason, "evidence", ""),
+	"message": object.get(reason, "message", ""),
+	"policy": concat(".", ["sendgate.rules", family]),
+} if {
+	some family
+	some reason in data.sendgate.rules[family].advice
 }
