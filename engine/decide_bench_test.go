@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sendgate/sendgate/bench/load"
-	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/engine"
 	"github.com/sendgate/sendgate/policies"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
@@ -41,7 +40,7 @@ var (
 func benchEngine(b *testing.B) *engine.Engine {
 	b.Helper()
 	benchOnce.Do(func() {
-		bundle, err := bundles.ReadFS(policies.FS(), ".")
+		bundle, err := policies.Bundle()
 		if err != nil {
 			benchErr = err
 			return

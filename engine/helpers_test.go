@@ -5,13 +5,12 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/bundle"
 
-	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/policies"
 )
 
 func defaultBundle(t testing.TB) *bundle.Bundle {
 	t.Helper()
-	b, err := bundles.ReadFS(policies.FS(), ".")
+	b, err := policies.Bundle()
 	if err != nil {
 		t.Fatal(err)
 	}

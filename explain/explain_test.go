@@ -12,7 +12,6 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/engine"
 	"github.com/sendgate/sendgate/explain"
 	"github.com/sendgate/sendgate/policies"
@@ -24,7 +23,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // TestGolden explains corpus cases and compares with testdata/*.golden;
 // run with -update to regenerate them after a deliberate change.
 func TestGolden(t *testing.T) {
-	b, err := bundles.ReadFS(policies.FS(), ".")
+	b, err := policies.Bundle()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/engine"
 	"github.com/sendgate/sendgate/policies"
 )
@@ -12,7 +11,7 @@ import (
 // TestRegoTests runs the default bundle's own Rego tests with sendgate's
 // built-ins, so "go test ./..." covers the policies too.
 func TestRegoTests(t *testing.T) {
-	b, err := bundles.ReadFS(policies.FS(), ".")
+	b, err := policies.Bundle()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +38,7 @@ func TestRegoTests(t *testing.T) {
 // TestDefaultBundleCompiles makes sure the serving artefact, without tests,
 // compiles and names its revision.
 func TestDefaultBundleCompiles(t *testing.T) {
-	b, err := bundles.ReadFS(policies.FS(), ".")
+	b, err := policies.Bundle()
 	if err != nil {
 		t.Fatal(err)
 	}

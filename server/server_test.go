@@ -18,7 +18,6 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/engine"
 	"github.com/sendgate/sendgate/policies"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
@@ -35,7 +34,7 @@ var (
 func defaultPolicy(t testing.TB) *engine.PolicySet {
 	t.Helper()
 	defaultOnce.Do(func() {
-		b, err := bundles.ReadFS(policies.FS(), ".")
+		b, err := policies.Bundle()
 		if err != nil {
 			defaultErr = err
 			return

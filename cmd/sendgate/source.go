@@ -16,7 +16,7 @@ import (
 // the embedded default bundle when path is empty.
 func loadBundle(path string) (*bundle.Bundle, error) {
 	if path == "" {
-		return bundles.ReadFS(policies.FS(), ".")
+		return policies.Bundle()
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
