@@ -38,9 +38,6 @@ type TestReport struct {
 	Coverage *cover.Report
 }
 
-// OK reports whether tests ran and none failed or errored.
-func (r *TestReport) OK() bool { return r.Passed > 0 && r.Failed == 0 && r.Errored == 0 }
-
 // ErrTestsFailed is returned by RunTests when a test fails or errors, or
 // when the bundle has no tests at all.
 var ErrTestsFailed = errors.New("bundle tests failed")
