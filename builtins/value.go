@@ -23,6 +23,7 @@ var (
 	keyEvidence           = ast.StringTerm("evidence")
 	keyKind               = ast.StringTerm("kind")
 	keyTerm               = ast.StringTerm("term")
+	keyExcerpt            = ast.StringTerm("excerpt")
 	keyStart              = ast.StringTerm("start")
 	keyEnd                = ast.StringTerm("end")
 )
@@ -59,7 +60,7 @@ func FindingsValue(f *textscan.Findings) ast.Value {
 	return ast.NewObject(
 		ast.Item(keyIdentifiers, ast.ArrayTerm(ids...)),
 		ast.Item(keyRequests, ast.ArrayTerm(reqs...)),
-		ast.Item(keyPromotions, matchesTerm(f.Promotions)),
+		ast.Item(keyPromotions, promotionsTerm(f.Promotions)),
 		ast.Item(keyPasscodes, matchesTerm(f.Passcodes)),
 		ast.Item(keyOptOutInstructions, matchesTerm(f.OptOutInstructions)),
 		ast.Item(keyNotices, matchesTerm(f.Notices)),
@@ -73,6 +74,21 @@ func matchesTerm(ms []textscan.Match) *ast.Term {
 		terms[i] = ast.ObjectTerm(
 			ast.Item(keyKind, ast.StringTerm(m.Kind)),
 			ast.Item(keyTerm, ast.StringTerm(m.Term)),
+			ast.Item(keyStart, ast.InternedTerm(m.Start)),
+			ast.Item(keyEnd, ast.InternedTerm(m.End)),
+		)
+	}
+	return ast.ArrayTerm(terms...)
+}
+
+// promotionsTerm is matchesTerm with each match's excerpt.
+func promotionsTerm(ms []textscan.Match) *ast.Term {
+	terms := make([]*ast.Term, len(ms))
+	for i, m := range ms {
+		terms[i] = ast.ObjectTerm(
+			ast.Item(keyKind, ast.StringTerm(m.Kind)),
+			ast.Item(keyTerm, ast.StringTerm(m.Term)),
+			ast.Item(keyExcerpt, ast.StringTerm(m.Excerpt)),
 			ast.Item(keyStart, ast.InternedTerm(m.Start)),
 			ast.Item(keyEnd, ast.InternedTerm(m.End)),
 		)

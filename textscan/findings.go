@@ -59,6 +59,9 @@ type Match struct {
 	// Term is the phrase as listed in the lexicon, or a masked value for
 	// passcodes.
 	Term string
+	// Excerpt is the matched part of the text as the caller passed it; it
+	// is set for promotions, which the policies quote as evidence.
+	Excerpt string
 	Span
 }
 

@@ -63,6 +63,11 @@ func FuzzAnalyze(f *testing.F) {
 				check(m.Kind, m.Span)
 			}
 		}
+		for _, m := range fd.Promotions {
+			if want := string(runes[m.Start:m.End]); m.Excerpt != want {
+				t.Fatalf("promotion excerpt %q, want the text's %q", m.Excerpt, want)
+			}
+		}
 		for _, p := range fd.Passcodes {
 			if strings.ContainsAny(p.Term, "0123456789") {
 				t.Fatalf("passcode term %q is not masked", p.Term)

@@ -107,10 +107,18 @@ func (a *analysis) findPromotions() {
 		if a.overlapsKind(h, kindPromoException) || a.codeLike(h) || a.beforePasscode(h) {
 			continue
 		}
-		a.out.Promotions = append(a.out.Promotions, Match{Kind: "promotion", Term: ph.term, Span: a.span(h.start, h.end)})
+		a.out.Promotions = append(a.out.Promotions, a.promotion(ph.term, h.start, h.end))
 		lastEnd = h.end
 	}
 	a.findPercentOff()
+}
+
+// promotion is a promotion found at folded bytes [start, end), with its
+// excerpt cut from the original text here, where the offsets are at hand,
+// so that a policy quoting it need not convert the whole text to runes.
+func (a *analysis) promotion(term string, start, end int32) Match {
+	sp := a.span(start, end)
+	return Match{Kind: "promotion", Term: term, Excerpt: a.orig[a.byteOffset(sp.Start):a.byteOffset(sp.End)], Span: sp}
 }
 
 // codeLike reports whether a promotional word is glued into an order or
@@ -165,7 +173,7 @@ func (a *analysis) findPercentOff() {
 				}
 			}
 			if promo {
-				a.out.Promotions = append(a.out.Promotions, Match{Kind: "promotion", Term: s[start:end], Span: a.span(start, end)})
+				a.out.Promotions = append(a.out.Promotions, a.promotion(s[start:end], start, end))
 			}
 		}
 		next := strings.IndexByte(s[i+1:], '%')

@@ -167,3 +167,23 @@ func TestIsOptOutKeyword(t *testing.T) {
 		})
 	}
 }
+
+func TestPromotionExcerptIsTheOriginalText(t *testing.T) {
+	l := shippedLexicon(t)
+	// Folding changes the text (accents, width, case), so the excerpt must
+	// come from the original, not from the folded text the scan ran on.
+	text := "Ｎｉｅｕｗ: ﬁnal sale. Café Olé — nu 25 % KORTING op alles!"
+	f := l.Analyze(text)
+	if len(f.Promotions) == 0 {
+		t.Fatalf("Analyze(%q) found no promotion", text)
+	}
+	runes := []rune(text)
+	for _, m := range f.Promotions {
+		if want := string(runes[m.Start:m.End]); m.Excerpt != want {
+			t.Errorf("promotion %q excerpt %q, want %q", m.Term, m.Excerpt, want)
+		}
+	}
+	if got := f.Promotions[len(f.Promotions)-1].Excerpt; got != "25 % KORTING" {
+		t.Errorf("last excerpt %q, want %q", got, "25 % KORTING")
+	}
+}

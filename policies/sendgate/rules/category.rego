@@ -85,7 +85,6 @@ deny contains reason if {
 # first_match is the finding that starts first in the text.
 first_match(matches) := sort([[m.start, m.end, m] | some m in matches])[0][2]
 
-# first_excerpt is the text of the first finding as the recipient reads it.
-first_excerpt(matches) := substring(input.message.text, m.start, m.end - m.start) if {
-	m := first_match(matches)
-}
+# first_excerpt is the text of the first finding as the recipient reads it
+# (the analysis cuts each promotion's excerpt from the text).
+first_excerpt(matches) := first_match(matches).excerpt
