@@ -22,7 +22,8 @@ import (
 )
 
 // DecisionQuery is the query every bundle must answer with
-// {"reasons": [...], "advice": [...]}.
+// {"reasons": ..., "advice": ...}, each by family or a plain list (see
+// responseFrom).
 const DecisionQuery = "data.sendgate.main.decision"
 
 // PolicySet is one compiled bundle, ready to decide. It is immutable and

@@ -104,3 +104,8 @@ test_item_label_prefers_name_then_product_type if {
 	facts.item_label({"name": "", "product_type": "footwear"}) == "footwear"
 	facts.item_label({"name": "", "product_type": ""}) == "an unnamed item"
 }
+
+test_marketing_disabled_follows_the_config if {
+	not facts.marketing_disabled with input as fixtures.marketing
+	facts.marketing_disabled with input as fixtures.marketing with data.sendgate.config.marketing_enabled as false
+}

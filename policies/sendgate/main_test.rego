@@ -5,14 +5,14 @@ import data.sendgate.main
 
 hour := fixtures.hour
 
-codes(reasons) := [r.code | some r in reasons]
+codes(part) := [r.code | some r in main.reasons(part)]
 
 test_allowed_message_has_no_reasons_and_no_advice if {
-	main.decision == {"reasons": [], "advice": []} with input as fixtures.request
+	main.decision == {"reasons": {}, "advice": {}} with input as fixtures.request
 }
 
 test_allowed_reply_inside_the_window if {
-	main.decision == {"reasons": [], "advice": []} with input as fixtures.reply
+	main.decision == {"reasons": {}, "advice": {}} with input as fixtures.reply
 }
 
 test_reasons_from_several_families_sorted_by_code if {
@@ -22,18 +22,18 @@ test_reasons_from_several_families_sorted_by_code if {
 	})
 	d := main.decision with input as req
 	codes(d.reasons) == ["category.missing", "commerce.prohibited_item", "consent.missing", "window.closed"]
-	[r.policy | some r in d.reasons] == [
+	[r.policy | some r in main.reasons(d.reasons)] == [
 		"sendgate.rules.category", "sendgate.rules.commerce",
 		"sendgate.rules.consent", "sendgate.rules.window",
 	]
-	d.advice == []
+	d.advice == {}
 }
 
 test_every_reason_has_code_message_and_policy if {
 	req := object.union(fixtures.without(["consent"]), {"business": {"vertical": "tobacco"}})
 	d := main.decision with input as req
-	count(d.reasons) == 2
-	every r in d.reasons {
+	count(main.reasons(d.reasons)) == 2
+	every r in main.reasons(d.reasons) {
 		r.code != ""
 		r.message != ""
 		startswith(r.policy, "sendgate.rules.")
@@ -46,17 +46,17 @@ test_equal_codes_keep_a_fixed_order if {
 		{"name": "Cigars", "kind": "ITEM_KIND_GOOD", "product_type": "tobacco"},
 	]}})
 	d := main.decision with input as req
-	[r.evidence | some r in d.reasons] == ["Cigars", "Whisky"]
+	[r.evidence | some r in main.reasons(d.reasons)] == ["Cigars", "Whisky"]
 }
 
 test_advice_is_not_a_reason if {
 	req := object.union(fixtures.marketing, {"message": {"text": "Our winter sale starts today: 30% off all boots at Acme Shoes!"}})
 	d := main.decision with input as req
-	d.reasons == []
-	d.advice == [{
+	d.reasons == {}
+	main.reasons(d.advice) == [{
 		"code": "advice.opt_out_instructions",
 		"evidence": "",
-		"message": d.advice[0].message,
+		"message": main.reasons(d.advice)[0].message,
 		"policy": "sendgate.rules.advice",
 	}]
 }
@@ -64,7 +64,7 @@ test_advice_is_not_a_reason if {
 test_a_tenant_family_is_collected if {
 	d := main.decision with input as fixtures.request
 		with data.sendgate.rules.tenant.deny as {{"code": "tenant.quiet_hours", "message": "Not at night."}}
-	d.reasons == [{
+	main.reasons(d.reasons) == [{
 		"code": "tenant.quiet_hours",
 		"evidence": "",
 		"message": "Not at night.",
@@ -75,7 +75,8 @@ test_a_tenant_family_is_collected if {
 test_a_malformed_reason_still_denies if {
 	d := main.decision with input as fixtures.request
 		with data.sendgate.rules.tenant.deny as {{"why": "forgot the code"}}
-	d.reasons == [{"code": "", "evidence": "", "message": "", "policy": "sendgate.rules.tenant"}]
+	d.reasons == {"tenant": {{"why": "forgot the code"}}}
+	main.reasons(d.reasons) == [{"code": "", "evidence": "", "message": "", "policy": "sendgate.rules.tenant"}]
 }
 
 test_clinic_selling_a_device if {
@@ -115,7 +116,7 @@ test_enrolled_government_utility_allowed if {
 			"scopes": ["CATEGORY_UTILITY"],
 		},
 	})
-	main.decision == {"reasons": [], "advice": []} with input as req
+	main.decision == {"reasons": {}, "advice": {}} with input as req
 }
 
 test_opted_out_recipient_asked_for_card_number if {
