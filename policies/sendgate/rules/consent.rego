@@ -44,6 +44,9 @@ deny contains reason if {
 # custom:
 #   code: consent.opted_out
 deny contains reason if {
+	# Most recipients have no opt-out on record: the rule stops here for
+	# them without working out the opt-out facts.
+	is_number(input.consent.opted_out_at)
 	facts.opt_out_applies
 	reason := {
 		"code": "consent.opted_out",
@@ -55,33 +58,12 @@ deny contains reason if {
 }
 
 # METADATA
-# title: Opt-in wording is empty
+# title: Opt-in wording is empty or does not name WhatsApp or the business
 # description: >-
 #   "The opt-in must clearly say the person opts in to WhatsApp messages and
-#   name the business." An opt-in is needed and its recorded wording is empty.
-# custom:
-#   code: consent.invalid
-deny contains reason if {
-	trim_space(input.consent.wording) == ""
-	facts.has_opt_in
-	facts.opt_in_needed
-	not facts.opt_out_applies
-	reason := {
-		"code": "consent.invalid",
-		"message": sprintf(
-			"The opt-in record has no wording. Store the exact text the person agreed to; it must name WhatsApp and %s.",
-			[input.business.display_name],
-		),
-	}
-}
-
-# METADATA
-# title: Opt-in wording does not name WhatsApp or the business
-# description: >-
-#   "The opt-in must clearly say the person opts in to WhatsApp messages and
-#   name the business." An opt-in is needed and its wording does not name
-#   WhatsApp (when config.optin_must_name_whatsapp) or the business's
-#   display_name, case-insensitive.
+#   name the business." An opt-in is needed and its recorded wording is empty,
+#   or does not name WhatsApp (when config.optin_must_name_whatsapp) or the
+#   business's display_name, case-insensitive.
 # custom:
 #   code: consent.invalid
 deny contains reason if {
@@ -89,15 +71,26 @@ deny contains reason if {
 	facts.has_opt_in
 	facts.opt_in_needed
 	not facts.opt_out_applies
-	trim_space(input.consent.wording) != ""
-	reason := {
-		"code": "consent.invalid",
-		"message": sprintf(
-			"The opt-in wording does not name %s. Collect a new opt-in in which the person agrees to WhatsApp messages from %s.",
-			[concat(" or ", wording_gaps), input.business.display_name],
-		),
-		"evidence": substring(input.consent.wording, 0, 200),
-	}
+	reason := invalid_reason
+}
+
+# invalid_reason says what is wrong with the wording: that there is none,
+# or what it fails to name (quoting it).
+invalid_reason := {
+	"code": "consent.invalid",
+	"message": sprintf(
+		"The opt-in record has no wording. Store the exact text the person agreed to; it must name WhatsApp and %s.",
+		[input.business.display_name],
+	),
+} if {
+	trim_space(input.consent.wording) == ""
+} else := {
+	"code": "consent.invalid",
+	"message": sprintf(
+		"The opt-in wording does not name %s. Collect a new opt-in in which the person agrees to WhatsApp messages from %s.",
+		[concat(" or ", wording_gaps), input.business.display_name],
+	),
+	"evidence": substring(input.consent.wording, 0, 200),
 }
 
 # wording_gaps names what the opt-in wording fails to mention.
