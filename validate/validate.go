@@ -107,10 +107,13 @@ func (v *violations) required(field, val string) {
 // enum refuses numbers the enum does not define: a newer client's value
 // must not be decided as if it were unset.
 func (v *violations) enum(field string, e protoreflect.Enum) {
-	n := e.Number()
-	if e.Descriptor().Values().ByNumber(n) == nil {
-		v.add(field, "unknown enum value "+strconv.Itoa(int(n)))
+	if !knownEnum(e) {
+		v.add(field, "unknown enum value "+strconv.Itoa(int(e.Number())))
 	}
+}
+
+func knownEnum(e protoreflect.Enum) bool {
+	return e.Descriptor().Values().ByNumber(e.Number()) != nil
 }
 
 func (v *violations) timestamp(field string, ts *timestamppb.Timestamp) {
@@ -126,8 +129,11 @@ func (v *violations) timestamp(field string, ts *timestamppb.Timestamp) {
 func (v *violations) message(m *sendgatev1.Message) {
 	v.enum("message.category", m.GetCategory())
 	v.enum("message.type", m.GetType())
-	if n := utf8.RuneCountInString(m.GetText()); n > MaxTextRunes {
-		v.add("message.text", "is "+strconv.Itoa(n)+" characters long; at most "+strconv.Itoa(MaxTextRunes)+" are allowed")
+	// A text of at most MaxTextRunes bytes has at most as many runes.
+	if text := m.GetText(); len(text) > MaxTextRunes {
+		if n := utf8.RuneCountInString(text); n > MaxTextRunes {
+			v.add("message.text", "is "+strconv.Itoa(n)+" characters long; at most "+strconv.Itoa(MaxTextRunes)+" are allowed")
+		}
 	}
 	if !utf8.ValidString(m.GetText()) {
 		v.add("message.text", "is not valid UTF-8")
@@ -136,10 +142,15 @@ func (v *violations) message(m *sendgatev1.Message) {
 		v.enum("message.template.status", t.GetStatus())
 		v.enum("message.template.category", t.GetCategory())
 	}
+	// The field names of list entries are built only for a violation.
 	for i, b := range m.GetButtons() {
-		v.enum("message.buttons["+strconv.Itoa(i)+"].type", b.GetType())
+		if !knownEnum(b.GetType()) {
+			v.enum("message.buttons["+strconv.Itoa(i)+"].type", b.GetType())
+		}
 	}
 	for i, it := range m.GetItems() {
-		v.enum("message.items["+strconv.Itoa(i)+"].kind", it.GetKind())
+		if !knownEnum(it.GetKind()) {
+			v.enum("message.items["+strconv.Itoa(i)+"].kind", it.GetKind())
+		}
 	}
 }
