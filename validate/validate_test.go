@@ -46,6 +46,7 @@ func TestCheckRequest(t *testing.T) {
 		{"phone_too_long", func(r *sendgatev1.CheckRequest) { r.Recipient.Phone = "+1234567890123456" }, []string{"recipient.phone"}},
 		{"text_over_limit", func(r *sendgatev1.CheckRequest) { r.Message.Text = strings.Repeat("a", MaxTextRunes+1) }, []string{"message.text"}},
 		{"text_at_limit_in_multibyte_runes_passes", func(r *sendgatev1.CheckRequest) { r.Message.Text = strings.Repeat("é", MaxTextRunes) }, nil},
+		{"text_over_limit_in_multibyte_runes", func(r *sendgatev1.CheckRequest) { r.Message.Text = strings.Repeat("é", MaxTextRunes+1) }, []string{"message.text"}},
 		{"unknown_category", func(r *sendgatev1.CheckRequest) { r.Message.Category = 42 }, []string{"message.category"}},
 		{"unknown_type", func(r *sendgatev1.CheckRequest) { r.Message.Type = 9 }, []string{"message.type"}},
 		{"unknown_template_status", func(r *sendgatev1.CheckRequest) {
