@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
@@ -69,6 +70,11 @@ func New(cfg Config) *Server {
 
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxRecv),
+		// Calls run on long-lived workers, whose stacks stay grown to what
+		// OPA's recursion needs, rather than each on a new goroutine whose
+		// stack must grow again (gRPC still starts a goroutine for a call
+		// that finds every worker busy).
+		grpc.NumStreamWorkers(uint32(4 * runtime.GOMAXPROCS(0))),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(recoverPanic(log)))),
 	}, cfg.ServerOptions...)
