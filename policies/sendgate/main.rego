@@ -20,12 +20,12 @@ decision := {
 	"reasons": {family: reasons |
 		some family
 		reasons := data.sendgate.rules[family].deny
-		count(reasons) > 0
+		reasons != set()
 	},
 	"advice": {family: advice |
 		some family
 		advice := data.sendgate.rules[family].advice
-		count(advice) > 0
+		advice != set()
 	},
 }
 
