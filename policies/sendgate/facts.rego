@@ -35,7 +35,11 @@ marketing if input.message.category == "CATEGORY_MARKETING"
 # template_message: the message is sent as a WhatsApp template.
 template_message if input.message.type == "MESSAGE_TYPE_TEMPLATE"
 
-# has_opt_in: the caller holds an opt-in record (opted_in_at is set).
+# has_opt_in: the caller holds an opt-in record (opted_in_at is set). It
+# and opt_in_wording_valid default to false, so that rules may compare them
+# with false rather than negate them, which costs OPA more.
+default has_opt_in := false
+
 has_opt_in if is_number(input.consent.opted_in_at)
 
 # opted_out: an opt-out is on record that no later opt-in superseded (an opt-out
@@ -91,6 +95,8 @@ wording_names_business if {
 }
 
 # opt_in_wording_valid: the wording says what the person agreed to.
+default opt_in_wording_valid := false
+
 opt_in_wording_valid if {
 	wording_names_whatsapp
 	wording_names_business
@@ -107,7 +113,10 @@ valid_opt_in if {
 marketing_in_scope if "CATEGORY_MARKETING" in input.consent.scopes
 
 # vertical_status is the business vertical's status in the vertical table;
-# undefined when the vertical is not in the table (or empty).
+# "" when the vertical is not in the table (or empty). Always defined, so
+# that rules compare it rather than negate it, which costs OPA more.
+default vertical_status := ""
+
 vertical_status := data.sendgate.verticals[input.business.vertical].status
 
 # government_enrolled: the business joined Meta's government program.

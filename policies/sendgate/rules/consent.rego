@@ -22,7 +22,7 @@ import data.sendgate.facts
 # custom:
 #   code: consent.missing
 deny contains reason if {
-	not facts.has_opt_in
+	facts.has_opt_in == false
 	facts.opt_in_needed
 	not facts.opt_out_applies
 	reason := {
@@ -67,7 +67,7 @@ deny contains reason if {
 # custom:
 #   code: consent.invalid
 deny contains reason if {
-	not facts.opt_in_wording_valid
+	facts.opt_in_wording_valid == false
 	facts.has_opt_in
 	facts.opt_in_needed
 	not facts.opt_out_applies

@@ -16,7 +16,7 @@ import data.sendgate.facts
 # custom:
 #   code: vertical.unknown
 deny contains reason if {
-	not facts.vertical_status
+	facts.vertical_status == ""
 	reason := {
 		"code": "vertical.unknown",
 		"message": unknown_message,
