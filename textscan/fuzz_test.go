@@ -59,8 +59,12 @@ func FuzzAnalyze(f *testing.F) {
 			check("request", r.Span)
 		}
 		for _, list := range [][]Match{fd.Promotions, fd.Passcodes, fd.OptOutInstructions, fd.Notices, fd.Partials} {
-			for _, m := range list {
+			for i, m := range list {
 				check(m.Kind, m.Span)
+				// Policies quote the first finding of a list as the earliest.
+				if i > 0 && m.Start < list[i-1].Start {
+					t.Fatalf("%s findings out of text order: %+v before %+v", m.Kind, list[i-1], m)
+				}
 			}
 		}
 		for _, m := range fd.Promotions {

@@ -42,7 +42,7 @@ deny contains reason if {
 			"The text is promotional, which a %s message may not be. Send it as MARKETING (with a marketing opt-in), or remove the promotion.",
 			[facts.category_name(input.message.category)],
 		),
-		"evidence": first_excerpt(facts.findings.promotions),
+		"evidence": facts.findings.promotions[0].excerpt, # the first, as findings are in text order
 	}
 }
 
@@ -59,7 +59,7 @@ deny contains reason if {
 	reason := {
 		"code": "category.authentication_required",
 		"message": "The text carries a one-time passcode. Send passcodes only in an AUTHENTICATION template.",
-		"evidence": first_match(facts.findings.passcodes).term,
+		"evidence": facts.findings.passcodes[0].term, # the first, as findings are in text order
 	}
 }
 
@@ -81,10 +81,3 @@ deny contains reason if {
 		"message": "This policy bundle does not allow promotional messages. Do not send MARKETING messages.",
 	}
 }
-
-# first_match is the finding that starts first in the text.
-first_match(matches) := sort([[m.start, m.end, m] | some m in matches])[0][2]
-
-# first_excerpt is the text of the first finding as the recipient reads it
-# (the analysis cuts each promotion's excerpt from the text).
-first_excerpt(matches) := first_match(matches).excerpt

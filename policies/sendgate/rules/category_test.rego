@@ -96,10 +96,18 @@ test_marketing_enabled_by_default if {
 
 # helpers
 
-test_first_match_is_the_earliest if {
-	matches := [
-		{"kind": "promotion", "term": "sale", "start": 20, "end": 24},
-		{"kind": "promotion", "term": "% off", "start": 5, "end": 10},
-	]
-	category.first_match(matches).term == "% off"
+test_evidence_is_the_first_promotion_in_the_text if {
+	# The analysis finds "20% off" after the lexicon's phrases and lists
+	# every finding in text order, so the rule quotes the earliest.
+	req := fixtures.with_text("Your order shipped. Sale now on: 20% off, and free shipping!")
+	some r in category.deny with input as req
+	r.code == "category.mismatch"
+	r.evidence == "Sale"
+}
+
+test_evidence_is_the_first_passcode_in_the_text if {
+	req := fixtures.with_text("Your code is 4829. Backup code: 77120456.")
+	some r in category.deny with input as req
+	r.code == "category.authentication_required"
+	r.evidence == "****"
 }
