@@ -1,6 +1,8 @@
 package builtins
 
 import (
+	"sync"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/sendgate/sendgate/textscan"
@@ -32,66 +34,135 @@ var (
 // {"identifiers": [...], "requests": [...], "promotions": [...], "passcodes": [...],
 // "opt_out_instructions": [...], "notices": [...], "partials": [...]}.
 // Every key is present; lists may be empty.
+//
+// A text seen for the first time is converted on the decision's path, and a
+// long promotional one may hold dozens of findings, so the conversion
+// allocates little: the terms come from one block, and kinds and positions
+// are shared terms.
 func FindingsValue(f *textscan.Findings) ast.Value {
 	if f == nil {
 		f = &textscan.Findings{}
 	}
+	b := newValueBuilder(f)
 	ids := make([]*ast.Term, len(f.Identifiers))
 	for i, id := range f.Identifiers {
-		ids[i] = ast.ObjectTerm(
-			ast.Item(keyType, ast.StringTerm(id.Type)),
-			ast.Item(keyScheme, ast.StringTerm(id.Scheme)),
-			ast.Item(keyMasked, ast.StringTerm(id.Masked)),
-			ast.Item(keyStart, ast.InternedTerm(id.Start)),
-			ast.Item(keyEnd, ast.InternedTerm(id.End)),
-		)
+		ids[i] = b.term(ast.NewObject(
+			ast.Item(keyType, b.str(id.Type)),
+			ast.Item(keyScheme, b.str(id.Scheme)),
+			ast.Item(keyMasked, b.str(id.Masked)),
+			ast.Item(keyStart, b.position(id.Start)),
+			ast.Item(keyEnd, b.position(id.End)),
+		))
 	}
 	reqs := make([]*ast.Term, len(f.Requests))
 	for i, r := range f.Requests {
-		reqs[i] = ast.ObjectTerm(
-			ast.Item(keyType, ast.StringTerm(r.Type)),
-			ast.Item(keyCue, ast.StringTerm(r.Cue)),
-			ast.Item(keyNoun, ast.StringTerm(r.Noun)),
-			ast.Item(keyEvidence, ast.StringTerm(r.Evidence)),
-			ast.Item(keyStart, ast.InternedTerm(r.Start)),
-			ast.Item(keyEnd, ast.InternedTerm(r.End)),
-		)
+		reqs[i] = b.term(ast.NewObject(
+			ast.Item(keyType, b.str(r.Type)),
+			ast.Item(keyCue, b.str(r.Cue)),
+			ast.Item(keyNoun, b.str(r.Noun)),
+			ast.Item(keyEvidence, b.str(r.Evidence)),
+			ast.Item(keyStart, b.position(r.Start)),
+			ast.Item(keyEnd, b.position(r.End)),
+		))
 	}
 	return ast.NewObject(
-		ast.Item(keyIdentifiers, ast.ArrayTerm(ids...)),
-		ast.Item(keyRequests, ast.ArrayTerm(reqs...)),
-		ast.Item(keyPromotions, promotionsTerm(f.Promotions)),
-		ast.Item(keyPasscodes, matchesTerm(f.Passcodes)),
-		ast.Item(keyOptOutInstructions, matchesTerm(f.OptOutInstructions)),
-		ast.Item(keyNotices, matchesTerm(f.Notices)),
-		ast.Item(keyPartials, matchesTerm(f.Partials)),
+		ast.Item(keyIdentifiers, b.array(ids)),
+		ast.Item(keyRequests, b.array(reqs)),
+		ast.Item(keyPromotions, b.matches(f.Promotions, true)),
+		ast.Item(keyPasscodes, b.matches(f.Passcodes, false)),
+		ast.Item(keyOptOutInstructions, b.matches(f.OptOutInstructions, false)),
+		ast.Item(keyNotices, b.matches(f.Notices, false)),
+		ast.Item(keyPartials, b.matches(f.Partials, false)),
 	)
 }
 
-func matchesTerm(ms []textscan.Match) *ast.Term {
-	terms := make([]*ast.Term, len(ms))
-	for i, m := range ms {
-		terms[i] = ast.ObjectTerm(
-			ast.Item(keyKind, ast.StringTerm(m.Kind)),
-			ast.Item(keyTerm, ast.StringTerm(m.Term)),
-			ast.Item(keyStart, ast.InternedTerm(m.Start)),
-			ast.Item(keyEnd, ast.InternedTerm(m.End)),
-		)
+// kindTerms are the terms of the kinds the analysis reports.
+var (
+	kindTerms   = map[string]*ast.Term{}
+	emptyString = ast.StringTerm("")
+)
+
+func init() {
+	for _, k := range []string{"promotion", "passcode", "opt_out_instruction", "notice", "partial"} {
+		kindTerms[k] = ast.StringTerm(k)
 	}
-	return ast.ArrayTerm(terms...)
 }
 
-// promotionsTerm is matchesTerm with each match's excerpt.
-func promotionsTerm(ms []textscan.Match) *ast.Term {
+// valueBuilder hands out the terms of one findings object.
+type valueBuilder struct {
+	terms []ast.Term
+}
+
+func newValueBuilder(f *textscan.Findings) *valueBuilder {
+	matches := len(f.Promotions) + len(f.Passcodes) + len(f.OptOutInstructions) + len(f.Notices) + len(f.Partials)
+	n := 7 + 6*len(f.Identifiers) + 7*len(f.Requests) + 6*matches
+	return &valueBuilder{terms: make([]ast.Term, 0, n)}
+}
+
+func (b *valueBuilder) term(v ast.Value) *ast.Term {
+	if len(b.terms) == cap(b.terms) {
+		return ast.NewTerm(v) // the count fell short; still correct
+	}
+	b.terms = append(b.terms, ast.Term{Value: v})
+	return &b.terms[len(b.terms)-1]
+}
+
+func (b *valueBuilder) str(s string) *ast.Term {
+	if s == "" {
+		return emptyString
+	}
+	return b.term(ast.String(s))
+}
+
+func (b *valueBuilder) kind(k string) *ast.Term {
+	if t, ok := kindTerms[k]; ok {
+		return t
+	}
+	return b.str(k)
+}
+
+// position is a rune offset, as a term shared by every conversion.
+func (b *valueBuilder) position(n int) *ast.Term {
+	if terms := positionTerms(); n >= 0 && n < len(terms) {
+		return terms[n]
+	}
+	return ast.IntNumberTerm(n)
+}
+
+// positionTerms are the terms of every rune offset into a text the API
+// accepts (at most 4,096 characters), made once: a position then costs a
+// conversion nothing.
+var positionTerms = sync.OnceValue(func() []*ast.Term {
+	terms := make([]*ast.Term, maxPositions+1)
+	for i := range terms {
+		terms[i] = ast.IntNumberTerm(i)
+	}
+	return terms
+})
+
+// maxPositions is the longest text the API accepts, in characters.
+const maxPositions = 4096
+
+func (b *valueBuilder) array(elems []*ast.Term) *ast.Term {
+	return b.term(ast.NewArray(elems...))
+}
+
+// matches converts a list of matches; promotions carry their excerpt.
+func (b *valueBuilder) matches(ms []textscan.Match, excerpt bool) *ast.Term {
 	terms := make([]*ast.Term, len(ms))
 	for i, m := range ms {
-		terms[i] = ast.ObjectTerm(
-			ast.Item(keyKind, ast.StringTerm(m.Kind)),
-			ast.Item(keyTerm, ast.StringTerm(m.Term)),
-			ast.Item(keyExcerpt, ast.StringTerm(m.Excerpt)),
-			ast.Item(keyStart, ast.InternedTerm(m.Start)),
-			ast.Item(keyEnd, ast.InternedTerm(m.End)),
-		)
+		items := [5][2]*ast.Term{
+			ast.Item(keyKind, b.kind(m.Kind)),
+			ast.Item(keyTerm, b.str(m.Term)),
+			ast.Item(keyStart, b.position(m.Start)),
+			ast.Item(keyEnd, b.position(m.End)),
+		}
+		n := 4
+		if excerpt {
+			items[4] = ast.Item(keyExcerpt, b.str(m.Excerpt))
+			n = 5
+		}
+		terms[i] = b.term(ast.NewObject(items[:n]...))
 	}
-	return ast.ArrayTerm(terms...)
+	return b.array(terms)
 }
