@@ -31,6 +31,7 @@ const DecisionQuery = "data.sendgate.main.decision"
 type PolicySet struct {
 	revision string
 	query    rego.PreparedEvalQuery
+	shape    inputShape
 	builtins *builtins.Set
 	rules    map[string]RuleDoc
 }
@@ -50,7 +51,9 @@ func Compile(ctx context.Context, b *bundle.Bundle) (*PolicySet, error) {
 		return nil, err
 	}
 	serving := withoutTests(b)
+	var compiler *ast.Compiler
 	opts := append(set.RegoOptions(),
+		rego.CompilerHook(func(c *ast.Compiler) { compiler = c }),
 		rego.Query(DecisionQuery),
 		rego.ParsedBundle("sendgate", serving),
 		rego.StrictBuiltinErrors(true),
@@ -60,7 +63,13 @@ func Compile(ctx context.Context, b *bundle.Bundle) (*PolicySet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile bundle: %w", err)
 	}
-	return &PolicySet{revision: revisionOf(b), query: pq, builtins: set, rules: ruleDocs(b)}, nil
+	return &PolicySet{
+		revision: revisionOf(b),
+		query:    pq,
+		shape:    shapeOf(compiler.Modules),
+		builtins: set,
+		rules:    ruleDocs(b),
+	}, nil
 }
 
 // BuiltinsFor compiles the lexicon in the bundle's data.sendgate.lexicon and

@@ -85,26 +85,37 @@ var (
 // are always present. Timestamps are integer nanoseconds since the epoch.
 // now stands in for an unset send_time.
 //
+// Decide builds only the parts of it that the bundle's policies read of
+// those no default rule reads (request_id, recipient, business.id and
+// business.country, consent.channel; see inputShape); Input builds it whole.
+//
 // Every decision builds one, so it is built with few allocations: the terms
 // come from one block, empty strings and empty lists are shared, the
 // timestamps' digits share one string and each object is made whole rather
 // than grown. The document is never modified once built.
 func Input(req *sendgatev1.CheckRequest, now time.Time) ast.Value {
+	return inputOf(req, now, fullShape)
+}
+
+// inputOf builds the parts of the input document that shape asks for.
+func inputOf(req *sendgatev1.CheckRequest, now time.Time, shape inputShape) ast.Value {
 	m := req.GetMessage()
-	b := inputBuilder{terms: make([]ast.Term, 0, inputTerms(req))}
+	b := inputBuilder{terms: make([]ast.Term, 0, inputTerms(req)), shape: shape}
 	b.timestamps(req, now)
 
 	var top [7][2]*ast.Term
 	n := 0
-	top[n] = ast.Item(kRequestID, b.str(req.GetRequestId()))
-	n++
+	if shape.requestID {
+		top[n] = ast.Item(kRequestID, b.str(req.GetRequestId()))
+		n++
+	}
 	top[n] = ast.Item(kSendTime, b.number(sendTimeNanos))
 	n++
 	if x := req.GetBusiness(); x != nil {
 		top[n] = ast.Item(kBusiness, b.business(x))
 		n++
 	}
-	if r := req.GetRecipient(); r != nil {
+	if r := req.GetRecipient(); r != nil && shape.recipient {
 		top[n] = ast.Item(kRecipient, b.term(ast.NewObject(
 			ast.Item(kPhone, b.str(r.GetPhone())),
 			ast.Item(kCountry, b.str(r.GetCountry())),
@@ -142,6 +153,7 @@ func inputTerms(req *sendgatev1.CheckRequest) int {
 // inputBuilder hands out the terms of one input document.
 type inputBuilder struct {
 	terms []ast.Term
+	shape inputShape
 	// nanos are the request's timestamps, indexed as below, their digits in
 	// one string.
 	nanos [4]ast.Number
@@ -214,19 +226,26 @@ func (b *inputBuilder) timestamps(req *sendgatev1.CheckRequest, now time.Time) {
 }
 
 func (b *inputBuilder) business(x *sendgatev1.Business) *ast.Term {
-	id := ast.Item(kID, b.str(x.GetId()))
-	name := ast.Item(kDisplayName, b.str(x.GetDisplayName()))
-	vertical := ast.Item(kVertical, b.str(x.GetVertical()))
-	country := ast.Item(kCountry, b.str(x.GetCountry()))
-	g := x.GetGovernmentProgram()
-	if g == nil {
-		return b.term(ast.NewObject(id, name, vertical, country))
+	var items [5][2]*ast.Term
+	items[0] = ast.Item(kDisplayName, b.str(x.GetDisplayName()))
+	items[1] = ast.Item(kVertical, b.str(x.GetVertical()))
+	n := 2
+	if b.shape.businessID {
+		items[n] = ast.Item(kID, b.str(x.GetId()))
+		n++
 	}
-	program := b.term(ast.NewObject(
-		ast.Item(kEnrolled, ast.InternedTerm(g.GetEnrolled())),
-		ast.Item(kArea, b.str(g.GetArea())),
-	))
-	return b.term(ast.NewObject(id, name, vertical, country, ast.Item(kGovernmentProgram, program)))
+	if b.shape.businessCountry {
+		items[n] = ast.Item(kCountry, b.str(x.GetCountry()))
+		n++
+	}
+	if g := x.GetGovernmentProgram(); g != nil {
+		items[n] = ast.Item(kGovernmentProgram, b.term(ast.NewObject(
+			ast.Item(kEnrolled, ast.InternedTerm(g.GetEnrolled())),
+			ast.Item(kArea, b.str(g.GetArea())),
+		)))
+		n++
+	}
+	return b.term(ast.NewObject(items[:n]...))
 }
 
 func (b *inputBuilder) message(m *sendgatev1.Message) *ast.Term {
@@ -278,10 +297,13 @@ func (b *inputBuilder) consent(c *sendgatev1.Consent) *ast.Term {
 		}
 	}
 	var items [5][2]*ast.Term
-	items[0] = ast.Item(kChannel, b.str(c.GetChannel()))
-	items[1] = ast.Item(kWording, b.str(c.GetWording()))
-	items[2] = ast.Item(kScopes, b.array(scopes))
-	n := 3
+	items[0] = ast.Item(kWording, b.str(c.GetWording()))
+	items[1] = ast.Item(kScopes, b.array(scopes))
+	n := 2
+	if b.shape.consentChannel {
+		items[n] = ast.Item(kChannel, b.str(c.GetChannel()))
+		n++
+	}
 	if c.GetOptedInAt() != nil {
 		items[n] = ast.Item(kOptedInAt, b.number(optedInNanos))
 		n++
