@@ -1,0 +1,125 @@
+// Command decisions decides a fixed set of generated requests and prints
+// one line per decision (the configuration, the request and the response
+// without its decision id), so that two versions of the engine or the
+// bundle can be compared with cmp: a change meant only to make decisions
+// faster must leave every line as it was.
+//
+// The requests are the bench mix and load.VariedRequests, decided under
+// four configurations of data.sendgate.config (as shipped, marketing
+// disabled, opt-ins that need not name WhatsApp, a 48-hour window):
+//
+//	go run ./bench/cmd/decisions > new.txt              # on each tree
+//	go run ./bench/cmd/decisions -bundle policies -n 20000 > new.txt
+//	cmp old.txt new.txt
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/open-policy-agent/opa/v1/bundle"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sendgate/sendgate/bench/load"
+	"github.com/sendgate/sendgate/bundles"
+	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/policies"
+)
+
+// configs are the configurations every request is decided under.
+var configs = []struct {
+	name  string
+	patch map[string]any
+}{
+	{"shipped", nil},
+	{"marketing_disabled", map[string]any{"marketing_enabled": false}},
+	{"optin_need_not_name_whatsapp", map[string]any{"optin_must_name_whatsapp": false}},
+	{"window_48h", map[string]any{"window_hours": 48}},
+}
+
+func main() {
+	dir := flag.String("bundle", "", "bundle directory (default: the embedded default bundle)")
+	n := flag.Int("n", 6000, "generated requests per configuration")
+	seed := flag.Uint64("seed", 1, "seed of the generated requests")
+	flag.Parse()
+
+	reqs := load.VariedRequests(*seed, *n)
+	for _, m := range load.DefaultMix() {
+		reqs = append(reqs, m.Request)
+	}
+	w := bufio.NewWriter(os.Stdout)
+	for _, c := range configs {
+		b, err := readBundle(*dir)
+		if err != nil {
+			fatal(err)
+		}
+		if err := patchConfig(b, c.patch); err != nil {
+			fatal(err)
+		}
+		p, err := engine.Compile(context.Background(), b)
+		if err != nil {
+			fatal(err)
+		}
+		for _, req := range reqs {
+			line := "error: "
+			if resp, err := p.Decide(context.Background(), req, load.VariedNow); err != nil {
+				line += err.Error()
+			} else {
+				resp.DecisionId = ""
+				line = compact(resp)
+			}
+			fmt.Fprintf(w, "%s %s => %s\n", c.name, compact(req), line)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		fatal(err)
+	}
+}
+
+func readBundle(dir string) (*bundle.Bundle, error) {
+	if dir == "" {
+		return policies.Bundle()
+	}
+	return bundles.ReadDir(dir)
+}
+
+// patchConfig sets keys of data.sendgate.config.
+func patchConfig(b *bundle.Bundle, patch map[string]any) error {
+	if len(patch) == 0 {
+		return nil
+	}
+	root, _ := b.Data["sendgate"].(map[string]any)
+	config, _ := root["config"].(map[string]any)
+	if config == nil {
+		return fmt.Errorf("the bundle has no data.sendgate.config to patch")
+	}
+	for k, v := range patch {
+		config[k] = v
+	}
+	return nil
+}
+
+// compact is m as one line of JSON; protojson's own spacing varies between
+// builds, so it is compacted.
+func compact(m proto.Message) string {
+	raw, err := protojson.Marshal(m)
+	if err != nil {
+		fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		fatal(err)
+	}
+	return buf.String()
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "decisions:", err)
+	os.Exit(1)
+}
