@@ -35,9 +35,11 @@ marketing if input.message.category == "CATEGORY_MARKETING"
 # template_message: the message is sent as a WhatsApp template.
 template_message if input.message.type == "MESSAGE_TYPE_TEMPLATE"
 
-# has_opt_in: the caller holds an opt-in record (opted_in_at is set). It
-# and opt_in_wording_valid default to false, so that rules may compare them
-# with false rather than negate them, which costs OPA more.
+# has_opt_in: the caller holds an opt-in record (opted_in_at is set). It,
+# like the other facts rules test for being false (opt_in_wording_valid,
+# opt_out_applies, marketing_in_scope, opt_out_offered), defaults to false,
+# so that rules compare it with false rather than negate it, which costs OPA
+# more.
 default has_opt_in := false
 
 has_opt_in if is_number(input.consent.opted_in_at)
@@ -60,6 +62,8 @@ wrote_after_opt_out if {
 
 # opt_out_applies: the opt-out blocks this message. A recipient who writes
 # again may get replies, but never marketing.
+default opt_out_applies := false
+
 opt_out_applies if {
 	opted_out
 	not opt_out_lifted
@@ -110,6 +114,8 @@ valid_opt_in if {
 }
 
 # marketing_in_scope: the opt-in covers promotional messages.
+default marketing_in_scope := false
+
 marketing_in_scope if "CATEGORY_MARKETING" in input.consent.scopes
 
 # vertical_status is the business vertical's status in the vertical table;
@@ -130,6 +136,8 @@ findings := sendgate.text.analyze(input.message.text)
 
 # opt_out_offered: the message tells the recipient how to stop messages, in
 # its text or with a quick-reply button such as "Stop" or "Afmelden".
+default opt_out_offered := false
+
 opt_out_offered if count(findings.opt_out_instructions) > 0
 
 opt_out_offered if {

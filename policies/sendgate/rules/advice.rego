@@ -18,7 +18,7 @@ advice contains reason if {
 	# facts.marketing, written as the input comparison so that OPA's rule
 	# index skips this rule for every other category.
 	input.message.category == "CATEGORY_MARKETING"
-	not facts.opt_out_offered
+	facts.opt_out_offered == false
 	reason := {
 		"code": "advice.opt_out_instructions",
 		"message": "The marketing message does not tell the recipient how to opt out. Add a line such as \"Reply STOP to unsubscribe\" or a \"Stop\" quick-reply button.",

@@ -24,7 +24,7 @@ import data.sendgate.facts
 deny contains reason if {
 	facts.has_opt_in == false
 	facts.opt_in_needed
-	not facts.opt_out_applies
+	facts.opt_out_applies == false
 	reason := {
 		"code": "consent.missing",
 		"message": sprintf(
@@ -70,7 +70,7 @@ deny contains reason if {
 	facts.opt_in_wording_valid == false
 	facts.has_opt_in
 	facts.opt_in_needed
-	not facts.opt_out_applies
+	facts.opt_out_applies == false
 	reason := invalid_reason
 }
 
@@ -110,8 +110,8 @@ wording_gaps contains sprintf("the business %q", [input.business.display_name]) 
 deny contains reason if {
 	input.message.category == "CATEGORY_MARKETING" # facts.marketing
 	facts.has_opt_in
-	not facts.opt_out_applies
-	not facts.marketing_in_scope
+	facts.opt_out_applies == false
+	facts.marketing_in_scope == false
 	reason := {
 		"code": "consent.scope",
 		"message": "The recipient's opt-in does not cover marketing messages. Collect consent to promotional messages before sending marketing, or send only what they agreed to.",
