@@ -5,6 +5,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/sendgate/sendgate/internal/termblock"
 	"github.com/sendgate/sendgate/textscan"
 )
 
@@ -46,21 +47,21 @@ func FindingsValue(f *textscan.Findings) ast.Value {
 	b := newValueBuilder(f)
 	ids := make([]*ast.Term, len(f.Identifiers))
 	for i, id := range f.Identifiers {
-		ids[i] = b.term(ast.NewObject(
-			ast.Item(keyType, b.str(id.Type)),
-			ast.Item(keyScheme, b.str(id.Scheme)),
-			ast.Item(keyMasked, b.str(id.Masked)),
+		ids[i] = b.Term(ast.NewObject(
+			ast.Item(keyType, b.String(id.Type)),
+			ast.Item(keyScheme, b.String(id.Scheme)),
+			ast.Item(keyMasked, b.String(id.Masked)),
 			ast.Item(keyStart, b.position(id.Start)),
 			ast.Item(keyEnd, b.position(id.End)),
 		))
 	}
 	reqs := make([]*ast.Term, len(f.Requests))
 	for i, r := range f.Requests {
-		reqs[i] = b.term(ast.NewObject(
-			ast.Item(keyType, b.str(r.Type)),
-			ast.Item(keyCue, b.str(r.Cue)),
-			ast.Item(keyNoun, b.str(r.Noun)),
-			ast.Item(keyEvidence, b.str(r.Evidence)),
+		reqs[i] = b.Term(ast.NewObject(
+			ast.Item(keyType, b.String(r.Type)),
+			ast.Item(keyCue, b.String(r.Cue)),
+			ast.Item(keyNoun, b.String(r.Noun)),
+			ast.Item(keyEvidence, b.String(r.Evidence)),
 			ast.Item(keyStart, b.position(r.Start)),
 			ast.Item(keyEnd, b.position(r.End)),
 		))
@@ -77,10 +78,7 @@ func FindingsValue(f *textscan.Findings) ast.Value {
 }
 
 // kindTerms are the terms of the kinds the analysis reports.
-var (
-	kindTerms   = map[string]*ast.Term{}
-	emptyString = ast.StringTerm("")
-)
+var kindTerms = map[string]*ast.Term{}
 
 func init() {
 	for _, k := range []string{"promotion", "passcode", "opt_out_instruction", "notice", "partial"} {
@@ -90,35 +88,20 @@ func init() {
 
 // valueBuilder hands out the terms of one findings object.
 type valueBuilder struct {
-	terms []ast.Term
+	termblock.Block
 }
 
 func newValueBuilder(f *textscan.Findings) *valueBuilder {
 	matches := len(f.Promotions) + len(f.Passcodes) + len(f.OptOutInstructions) + len(f.Notices) + len(f.Partials)
 	n := 7 + 6*len(f.Identifiers) + 7*len(f.Requests) + 6*matches
-	return &valueBuilder{terms: make([]ast.Term, 0, n)}
-}
-
-func (b *valueBuilder) term(v ast.Value) *ast.Term {
-	if len(b.terms) == cap(b.terms) {
-		return ast.NewTerm(v) // the count fell short; still correct
-	}
-	b.terms = append(b.terms, ast.Term{Value: v})
-	return &b.terms[len(b.terms)-1]
-}
-
-func (b *valueBuilder) str(s string) *ast.Term {
-	if s == "" {
-		return emptyString
-	}
-	return b.term(ast.String(s))
+	return &valueBuilder{termblock.New(n)}
 }
 
 func (b *valueBuilder) kind(k string) *ast.Term {
 	if t, ok := kindTerms[k]; ok {
 		return t
 	}
-	return b.str(k)
+	return b.String(k)
 }
 
 // position is a rune offset, as a term shared by every conversion.
@@ -144,7 +127,7 @@ var positionTerms = sync.OnceValue(func() []*ast.Term {
 const maxPositions = 4096
 
 func (b *valueBuilder) array(elems []*ast.Term) *ast.Term {
-	return b.term(ast.NewArray(elems...))
+	return b.Term(ast.NewArray(elems...))
 }
 
 // matches converts a list of matches; promotions carry their excerpt.
@@ -153,16 +136,16 @@ func (b *valueBuilder) matches(ms []textscan.Match, excerpt bool) *ast.Term {
 	for i, m := range ms {
 		items := [5][2]*ast.Term{
 			ast.Item(keyKind, b.kind(m.Kind)),
-			ast.Item(keyTerm, b.str(m.Term)),
+			ast.Item(keyTerm, b.String(m.Term)),
 			ast.Item(keyStart, b.position(m.Start)),
 			ast.Item(keyEnd, b.position(m.End)),
 		}
 		n := 4
 		if excerpt {
-			items[4] = ast.Item(keyExcerpt, b.str(m.Excerpt))
+			items[4] = ast.Item(keyExcerpt, b.String(m.Excerpt))
 			n = 5
 		}
-		terms[i] = b.term(ast.NewObject(items[:n]...))
+		terms[i] = b.Term(ast.NewObject(items[:n]...))
 	}
 	return b.array(terms)
 }

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/sendgate/sendgate/internal/termblock"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 
@@ -100,13 +101,13 @@ func Input(req *sendgatev1.CheckRequest, now time.Time) ast.Value {
 // inputOf builds the parts of the input document that shape asks for.
 func inputOf(req *sendgatev1.CheckRequest, now time.Time, shape inputShape) ast.Value {
 	m := req.GetMessage()
-	b := inputBuilder{terms: make([]ast.Term, 0, inputTerms(req)), shape: shape}
+	b := inputBuilder{Block: termblock.New(inputTerms(req)), shape: shape}
 	b.timestamps(req, now)
 
 	var top [7][2]*ast.Term
 	n := 0
 	if shape.requestID {
-		top[n] = ast.Item(kRequestID, b.str(req.GetRequestId()))
+		top[n] = ast.Item(kRequestID, b.String(req.GetRequestId()))
 		n++
 	}
 	top[n] = ast.Item(kSendTime, b.number(sendTimeNanos))
@@ -116,10 +117,10 @@ func inputOf(req *sendgatev1.CheckRequest, now time.Time, shape inputShape) ast.
 		n++
 	}
 	if r := req.GetRecipient(); r != nil && shape.recipient {
-		top[n] = ast.Item(kRecipient, b.term(ast.NewObject(
-			ast.Item(kPhone, b.str(r.GetPhone())),
-			ast.Item(kCountry, b.str(r.GetCountry())),
-			ast.Item(kLocale, b.str(r.GetLocale())),
+		top[n] = ast.Item(kRecipient, b.Term(ast.NewObject(
+			ast.Item(kPhone, b.String(r.GetPhone())),
+			ast.Item(kCountry, b.String(r.GetCountry())),
+			ast.Item(kLocale, b.String(r.GetLocale())),
 		)))
 		n++
 	}
@@ -138,7 +139,7 @@ func inputOf(req *sendgatev1.CheckRequest, now time.Time, shape inputShape) ast.
 		} else {
 			conv = ast.NewObject()
 		}
-		top[n] = ast.Item(kConversation, b.term(conv))
+		top[n] = ast.Item(kConversation, b.Term(conv))
 		n++
 	}
 	return ast.NewObject(top[:n]...)
@@ -152,7 +153,7 @@ func inputTerms(req *sendgatev1.CheckRequest) int {
 
 // inputBuilder hands out the terms of one input document.
 type inputBuilder struct {
-	terms []ast.Term
+	termblock.Block
 	shape inputShape
 	// nanos are the request's timestamps, indexed as below, their digits in
 	// one string.
@@ -167,34 +168,16 @@ const (
 	lastInboundNanos
 )
 
-var (
-	emptyString = ast.StringTerm("")
-	emptyArray  = ast.ArrayTerm()
-)
-
-func (b *inputBuilder) term(v ast.Value) *ast.Term {
-	if len(b.terms) == cap(b.terms) {
-		return ast.NewTerm(v) // inputTerms undercounted; still correct
-	}
-	b.terms = append(b.terms, ast.Term{Value: v})
-	return &b.terms[len(b.terms)-1]
-}
-
-func (b *inputBuilder) str(s string) *ast.Term {
-	if s == "" {
-		return emptyString
-	}
-	return b.term(ast.String(s))
-}
+var emptyArray = ast.ArrayTerm()
 
 func (b *inputBuilder) array(elems []*ast.Term) *ast.Term {
 	if len(elems) == 0 {
 		return emptyArray
 	}
-	return b.term(ast.NewArray(elems...))
+	return b.Term(ast.NewArray(elems...))
 }
 
-func (b *inputBuilder) number(i int) *ast.Term { return b.term(b.nanos[i]) }
+func (b *inputBuilder) number(i int) *ast.Term { return b.Term(b.nanos[i]) }
 
 // timestamps writes the request's timestamps as decimal nanoseconds; an
 // unset one is left empty and never used.
@@ -227,25 +210,25 @@ func (b *inputBuilder) timestamps(req *sendgatev1.CheckRequest, now time.Time) {
 
 func (b *inputBuilder) business(x *sendgatev1.Business) *ast.Term {
 	var items [5][2]*ast.Term
-	items[0] = ast.Item(kDisplayName, b.str(x.GetDisplayName()))
-	items[1] = ast.Item(kVertical, b.str(x.GetVertical()))
+	items[0] = ast.Item(kDisplayName, b.String(x.GetDisplayName()))
+	items[1] = ast.Item(kVertical, b.String(x.GetVertical()))
 	n := 2
 	if b.shape.businessID {
-		items[n] = ast.Item(kID, b.str(x.GetId()))
+		items[n] = ast.Item(kID, b.String(x.GetId()))
 		n++
 	}
 	if b.shape.businessCountry {
-		items[n] = ast.Item(kCountry, b.str(x.GetCountry()))
+		items[n] = ast.Item(kCountry, b.String(x.GetCountry()))
 		n++
 	}
 	if g := x.GetGovernmentProgram(); g != nil {
-		items[n] = ast.Item(kGovernmentProgram, b.term(ast.NewObject(
+		items[n] = ast.Item(kGovernmentProgram, b.Term(ast.NewObject(
 			ast.Item(kEnrolled, ast.InternedTerm(g.GetEnrolled())),
-			ast.Item(kArea, b.str(g.GetArea())),
+			ast.Item(kArea, b.String(g.GetArea())),
 		)))
 		n++
 	}
-	return b.term(ast.NewObject(items[:n]...))
+	return b.Term(ast.NewObject(items[:n]...))
 }
 
 func (b *inputBuilder) message(m *sendgatev1.Message) *ast.Term {
@@ -253,39 +236,39 @@ func (b *inputBuilder) message(m *sendgatev1.Message) *ast.Term {
 	if n := len(m.GetButtons()); n > 0 {
 		buttons = make([]*ast.Term, n)
 		for i, x := range m.GetButtons() {
-			buttons[i] = b.term(ast.NewObject(
+			buttons[i] = b.Term(ast.NewObject(
 				ast.Item(kType, buttonTypeTerms.term(x.GetType().Number())),
-				ast.Item(kText, b.str(x.GetText())),
-				ast.Item(kURL, b.str(x.GetUrl())),
+				ast.Item(kText, b.String(x.GetText())),
+				ast.Item(kURL, b.String(x.GetUrl())),
 			))
 		}
 	}
 	if n := len(m.GetItems()); n > 0 {
 		items = make([]*ast.Term, n)
 		for i, x := range m.GetItems() {
-			items[i] = b.term(ast.NewObject(
-				ast.Item(kName, b.str(x.GetName())),
+			items[i] = b.Term(ast.NewObject(
+				ast.Item(kName, b.String(x.GetName())),
 				ast.Item(kKind, itemKindTerms.term(x.GetKind().Number())),
-				ast.Item(kProductType, b.str(x.GetProductType())),
+				ast.Item(kProductType, b.String(x.GetProductType())),
 			))
 		}
 	}
 	category := ast.Item(kCategory, categoryTerms.term(m.GetCategory().Number()))
 	typ := ast.Item(kType, messageTypeTerms.term(m.GetType().Number()))
-	text := ast.Item(kText, b.str(m.GetText()))
+	text := ast.Item(kText, b.String(m.GetText()))
 	btns := ast.Item(kButtons, b.array(buttons))
 	its := ast.Item(kItems, b.array(items))
 	t := m.GetTemplate()
 	if t == nil {
-		return b.term(ast.NewObject(category, typ, text, btns, its))
+		return b.Term(ast.NewObject(category, typ, text, btns, its))
 	}
-	template := b.term(ast.NewObject(
-		ast.Item(kName, b.str(t.GetName())),
-		ast.Item(kLanguage, b.str(t.GetLanguage())),
+	template := b.Term(ast.NewObject(
+		ast.Item(kName, b.String(t.GetName())),
+		ast.Item(kLanguage, b.String(t.GetLanguage())),
 		ast.Item(kStatus, templateStatusTerms.term(t.GetStatus().Number())),
 		ast.Item(kCategory, categoryTerms.term(t.GetCategory().Number())),
 	))
-	return b.term(ast.NewObject(category, typ, text, btns, its, ast.Item(kTemplate, template)))
+	return b.Term(ast.NewObject(category, typ, text, btns, its, ast.Item(kTemplate, template)))
 }
 
 func (b *inputBuilder) consent(c *sendgatev1.Consent) *ast.Term {
@@ -297,11 +280,11 @@ func (b *inputBuilder) consent(c *sendgatev1.Consent) *ast.Term {
 		}
 	}
 	var items [5][2]*ast.Term
-	items[0] = ast.Item(kWording, b.str(c.GetWording()))
+	items[0] = ast.Item(kWording, b.String(c.GetWording()))
 	items[1] = ast.Item(kScopes, b.array(scopes))
 	n := 2
 	if b.shape.consentChannel {
-		items[n] = ast.Item(kChannel, b.str(c.GetChannel()))
+		items[n] = ast.Item(kChannel, b.String(c.GetChannel()))
 		n++
 	}
 	if c.GetOptedInAt() != nil {
@@ -312,7 +295,7 @@ func (b *inputBuilder) consent(c *sendgatev1.Consent) *ast.Term {
 		items[n] = ast.Item(kOptedOutAt, b.number(optedOutNanos))
 		n++
 	}
-	return b.term(ast.NewObject(items[:n]...))
+	return b.Term(ast.NewObject(items[:n]...))
 }
 
 // timestampNanos reads a timestamp without validating it; validation has
