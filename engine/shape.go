@@ -23,9 +23,10 @@ var fullShape = inputShape{true, true, true, true, true}
 const wildcard = "\x00*"
 
 // shapeOf finds what the compiled modules read of input. A reference whose
-// key is not a constant string (input.business[k]) may read any key there; input passed whole (a call with input, walk(input))
-// reads everything, as does a reference to a part that contains the one
-// asked about.
+// key is not a constant string (input.business[k]) may read any key there;
+// input passed whole (json.marshal(input), walk(input)) reads everything, as
+// does a reference to a part that contains the one asked about
+// (object.get(input.business, ...)).
 func shapeOf(modules map[string]*ast.Module) inputShape {
 	var paths [][]string
 	for _, m := range modules {

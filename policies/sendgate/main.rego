@@ -31,9 +31,8 @@ decision := {
 
 # reasons lists the reasons of one part of a decision ("reasons" or
 # "advice") as the engine answers with them: each in the API's shape, sorted,
-# duplicates dropped.
-# Rego orders objects key by key, and the keys sort code, evidence, message,
-# policy, so sorting orders them as the engine does.
+# duplicates dropped. Rego orders objects key by key, and the keys sort code,
+# evidence, message, policy, so sorting orders them as the engine does.
 reasons(part) := sort({shaped(family, reason) |
 	some family, list in part
 	some reason in list
