@@ -60,7 +60,7 @@ func (p *PolicySet) Decide(ctx context.Context, req *sendgatev1.CheckRequest, no
 	defer caches.release()
 
 	rs, err := p.query.Eval(ctx,
-		rego.EvalParsedInput(inputOf(req, now, p.shape)),
+		rego.EvalParsedInput(p.Input(req, now)),
 		rego.EvalExternalCancel(cancel),
 		rego.EvalMetrics(noMetrics),
 		rego.EvalVirtualCache(&caches.virtual),

@@ -86,16 +86,16 @@ var (
 // are always present. Timestamps are integer nanoseconds since the epoch.
 // now stands in for an unset send_time.
 //
-// Decide builds only the parts of it that the bundle's policies read of
-// those no default rule reads (request_id, recipient, business.id and
-// business.country, consent.channel; see inputShape); Input builds it whole.
+// Of the parts no default rule reads (request_id, recipient, business.id and
+// business.country, consent.channel; see inputShape) it holds only those the
+// set's policies read.
 //
 // Every decision builds one, so it is built with few allocations: the terms
 // come from one block, empty strings and empty lists are shared, the
 // timestamps' digits share one string and each object is made whole rather
 // than grown. The document is never modified once built.
-func Input(req *sendgatev1.CheckRequest, now time.Time) ast.Value {
-	return inputOf(req, now, fullShape)
+func (p *PolicySet) Input(req *sendgatev1.CheckRequest, now time.Time) ast.Value {
+	return inputOf(req, now, p.shape)
 }
 
 // inputOf builds the parts of the input document that shape asks for.

@@ -44,7 +44,7 @@ func TestInputMirrorsTheRequest(t *testing.T) {
 		"consent": {"opted_in_at": 1795165200000000000, "channel": "web", "wording": "WhatsApp from Social Desk", "scopes": ["CATEGORY_MARKETING"]},
 		"conversation": {}
 	}`).Value
-	got := Input(req, time.Time{})
+	got := inputOf(req, time.Time{}, fullShape)
 	if got.Compare(want) != 0 {
 		t.Fatalf("Input =\n%v\nwant\n%v", got, want)
 	}
@@ -52,7 +52,7 @@ func TestInputMirrorsTheRequest(t *testing.T) {
 
 func TestInputDefaultsSendTimeAndOmitsUnsetParts(t *testing.T) {
 	now := time.Unix(1700000000, 5)
-	got := Input(&sendgatev1.CheckRequest{Message: &sendgatev1.Message{Category: 42}}, now)
+	got := inputOf(&sendgatev1.CheckRequest{Message: &sendgatev1.Message{Category: 42}}, now, fullShape)
 	want := ast.MustParseTerm(`{"request_id": "", "send_time": 1700000000000000005,
 		"message": {"category": "42", "type": "MESSAGE_TYPE_UNSPECIFIED", "text": "", "buttons": [], "items": []}}`).Value
 	if got.Compare(want) != 0 {
