@@ -19,9 +19,9 @@ var (
 	rEvidence = ast.StringTerm("evidence")
 )
 
-// FamilyPrefix is the package prefix of rule families: a reason listed
+// familyPrefix is the package prefix of rule families: a reason listed
 // under family "consent" gets the policy "sendgate.rules.consent".
-const FamilyPrefix = "sendgate.rules."
+const familyPrefix = "sendgate.rules."
 
 // responseFrom reads the decision into a response. The decision is ALLOW
 // exactly when there is no blocking reason.
@@ -70,7 +70,7 @@ func reasonsFrom(t *ast.Term, required bool) ([]*sendgatev1.Reason, error) {
 			if !ok {
 				return fmt.Errorf("%w: reasons keyed by %s, not a family name", ErrUndecided, ast.ValueName(k.Value))
 			}
-			out, err = appendReasons(out, v, FamilyPrefix+string(family))
+			out, err = appendReasons(out, v, familyPrefix+string(family))
 			return err
 		})
 	default:

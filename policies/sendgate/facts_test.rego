@@ -109,3 +109,8 @@ test_marketing_disabled_follows_the_config if {
 	not facts.marketing_disabled with input as fixtures.marketing
 	facts.marketing_disabled with input as fixtures.marketing with data.sendgate.config.marketing_enabled as false
 }
+
+test_template_message_follows_the_type if {
+	facts.template_message with input as fixtures.request
+	not facts.template_message with input as fixtures.with_patch({"message": {"type": "MESSAGE_TYPE_TEXT"}})
+}

@@ -15,7 +15,8 @@ package sendgate.main
 # and sorts them by code, evidence and message, so that equal requests get
 # equal answers. Doing that in Go rather than here spares OPA building,
 # copying and sorting every reason once more (about half of what a reason
-# costs); reasons() below gives tests the list the engine answers with.
+# costs); main_test.rego's listed() gives tests the list the engine answers
+# with.
 decision := {
 	"reasons": {family: reasons |
 		some family
@@ -27,20 +28,4 @@ decision := {
 		advice := data.sendgate.rules[family].advice
 		advice != set()
 	},
-}
-
-# reasons lists the reasons of one part of a decision ("reasons" or
-# "advice") as the engine answers with them: each in the API's shape, sorted,
-# duplicates dropped. Rego orders objects key by key, and the keys sort code,
-# evidence, message, policy, so sorting orders them as the engine does.
-reasons(part) := sort({shaped(family, reason) |
-	some family, list in part
-	some reason in list
-})
-
-shaped(family, reason) := {
-	"code": object.get(reason, "code", ""),
-	"evidence": object.get(reason, "evidence", ""),
-	"message": object.get(reason, "message", ""),
-	"policy": concat("", ["sendgate.rules.", family]),
 }
