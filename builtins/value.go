@@ -7,6 +7,7 @@ import (
 
 	"github.com/sendgate/sendgate/internal/termblock"
 	"github.com/sendgate/sendgate/textscan"
+	"github.com/sendgate/sendgate/validate"
 )
 
 // Keys of the findings object, shared so each conversion allocates no key terms.
@@ -113,18 +114,15 @@ func (b *valueBuilder) position(n int) *ast.Term {
 }
 
 // positionTerms are the terms of every rune offset into a text the API
-// accepts (at most 4,096 characters), made once: a position then costs a
-// conversion nothing.
+// accepts (at most validate.MaxTextRunes characters), made once: a position
+// then costs a conversion nothing.
 var positionTerms = sync.OnceValue(func() []*ast.Term {
-	terms := make([]*ast.Term, maxPositions+1)
+	terms := make([]*ast.Term, validate.MaxTextRunes+1)
 	for i := range terms {
 		terms[i] = ast.IntNumberTerm(i)
 	}
 	return terms
 })
-
-// maxPositions is the longest text the API accepts, in characters.
-const maxPositions = 4096
 
 func (b *valueBuilder) array(elems []*ast.Term) *ast.Term {
 	return b.Term(ast.NewArray(elems...))

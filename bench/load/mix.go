@@ -16,10 +16,11 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
+	"github.com/sendgate/sendgate/validate"
 )
 
 // MaxTextRunes is the longest message text the API accepts, in characters.
-const MaxTextRunes = 4096
+const MaxTextRunes = validate.MaxTextRunes
 
 // MixItem is one request of a load or benchmark mix, with a short name
 // suitable for a benchmark's key=value label.
