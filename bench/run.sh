@@ -53,10 +53,10 @@ fi
 
 # The in-process benchmarks first, while no server competes for the CPU.
 BENCH_COUNT=${BENCH_COUNT:-5}
-inproc_cmd="go test ./engine -run '^\$' -bench 'Decide\$' -benchmem -count $BENCH_COUNT"
+inproc_cmd="go test ./internal/engine -run '^\$' -bench 'Decide\$' -benchmem -count $BENCH_COUNT"
 if [ "$BENCH_COUNT" -gt 0 ]; then
 	echo "in-process benchmarks…" >&2
-	go test ./engine -run '^$' -bench 'Decide$' -benchmem -count "$BENCH_COUNT" >"$results/inproc.txt"
+	go test ./internal/engine -run '^$' -bench 'Decide$' -benchmem -count "$BENCH_COUNT" >"$results/inproc.txt"
 fi
 
 mkdir -p "$work/logs"

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/policies"
 )
 

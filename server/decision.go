@@ -12,9 +12,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/internal/engine"
+	"github.com/sendgate/sendgate/internal/validate"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
-	"github.com/sendgate/sendgate/validate"
 )
 
 // DecisionObserver is told of every decision, after it is made.

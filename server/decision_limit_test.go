@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/internal/engine"
 )
 
 func TestDecisionsWaitForAFreeSlot(t *testing.T) {

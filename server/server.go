@@ -18,7 +18,7 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
-	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/internal/engine"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 

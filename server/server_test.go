@@ -18,7 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/policies"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 	"github.com/sendgate/sendgate/server"

@@ -15,8 +15,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/sendgate/sendgate/internal/validate"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
-	"github.com/sendgate/sendgate/validate"
 )
 
 // MaxTextRunes is the longest message text the API accepts, in characters.

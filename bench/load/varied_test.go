@@ -5,7 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/sendgate/sendgate/validate"
+	"github.com/sendgate/sendgate/internal/validate"
 )
 
 func TestVariedRequestsAreValidAndRepeatable(t *testing.T) {

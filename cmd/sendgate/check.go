@@ -15,10 +15,10 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/sendgate/sendgate/engine"
-	"github.com/sendgate/sendgate/explain"
+	"github.com/sendgate/sendgate/internal/engine"
+	"github.com/sendgate/sendgate/internal/explain"
+	"github.com/sendgate/sendgate/internal/validate"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
-	"github.com/sendgate/sendgate/validate"
 )
 
 var responseJSON = protojson.MarshalOptions{Multiline: true, Indent: "  ", EmitUnpopulated: true}

@@ -21,7 +21,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/internal/engine"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 	"github.com/sendgate/sendgate/server"
 )

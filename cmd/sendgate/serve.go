@@ -21,13 +21,13 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/sendgate/sendgate/bundles"
-	"github.com/sendgate/sendgate/decisionlog"
-	"github.com/sendgate/sendgate/engine"
-	"github.com/sendgate/sendgate/metrics"
-	"github.com/sendgate/sendgate/observe"
+	"github.com/sendgate/sendgate/internal/decisionlog"
+	"github.com/sendgate/sendgate/internal/engine"
+	"github.com/sendgate/sendgate/internal/metrics"
+	"github.com/sendgate/sendgate/internal/observe"
+	"github.com/sendgate/sendgate/internal/tracing"
 	"github.com/sendgate/sendgate/policies"
 	"github.com/sendgate/sendgate/server"
-	"github.com/sendgate/sendgate/tracing"
 )
 
 // serveOptions are the flags of "sendgate serve".

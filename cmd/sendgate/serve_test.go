@@ -23,7 +23,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/sendgate/sendgate/internal/leakcheck"
-	"github.com/sendgate/sendgate/metrics/metricstest"
+	"github.com/sendgate/sendgate/internal/metrics/metricstest"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 

@@ -8,7 +8,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/bundle"
 
 	"github.com/sendgate/sendgate/bundles"
-	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/policies"
 )
 

@@ -8,7 +8,7 @@ import (
 	"io"
 	"sort"
 
-	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/internal/engine"
 )
 
 func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -28,7 +28,7 @@ import (
 
 	"github.com/sendgate/sendgate/bench/load"
 	"github.com/sendgate/sendgate/bundles"
-	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/policies"
 )
 

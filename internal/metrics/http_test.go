@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sendgate/sendgate/decisionlog"
-	"github.com/sendgate/sendgate/metrics/metricstest"
+	"github.com/sendgate/sendgate/internal/decisionlog"
+	"github.com/sendgate/sendgate/internal/metrics/metricstest"
 )
 
 func TestProbesFollowReadiness(t *testing.T) {

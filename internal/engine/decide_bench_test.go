@@ -11,7 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sendgate/sendgate/bench/load"
-	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/policies"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sendgate/sendgate/decisionlog"
+	"github.com/sendgate/sendgate/internal/decisionlog"
 	"github.com/sendgate/sendgate/internal/leakcheck"
-	"github.com/sendgate/sendgate/metrics"
-	"github.com/sendgate/sendgate/metrics/metricstest"
+	"github.com/sendgate/sendgate/internal/metrics"
+	"github.com/sendgate/sendgate/internal/metrics/metricstest"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 	"github.com/sendgate/sendgate/server"
 )

@@ -12,8 +12,8 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/sendgate/sendgate/engine"
-	"github.com/sendgate/sendgate/explain"
+	"github.com/sendgate/sendgate/internal/engine"
+	"github.com/sendgate/sendgate/internal/explain"
 	"github.com/sendgate/sendgate/policies"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )

@@ -8,9 +8,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/sendgate/sendgate/engine"
+	"github.com/sendgate/sendgate/internal/engine"
+	"github.com/sendgate/sendgate/internal/textscan"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
-	"github.com/sendgate/sendgate/textscan"
 )
 
 // Write explains resp, the decision ps made on req. Everything it prints

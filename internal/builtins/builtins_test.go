@@ -7,8 +7,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
-	"github.com/sendgate/sendgate/builtins"
-	"github.com/sendgate/sendgate/textscan"
+	"github.com/sendgate/sendgate/internal/builtins"
+	"github.com/sendgate/sendgate/internal/textscan"
 )
 
 func lexicon(t *testing.T) *textscan.Lexicon {

@@ -5,7 +5,7 @@ import (
 	"net"
 	"testing"
 
-	"github.com/sendgate/sendgate/metrics/metricstest"
+	"github.com/sendgate/sendgate/internal/metrics/metricstest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"

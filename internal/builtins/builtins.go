@@ -10,7 +10,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/tester"
 	"github.com/open-policy-agent/opa/v1/types"
 
-	"github.com/sendgate/sendgate/textscan"
+	"github.com/sendgate/sendgate/internal/textscan"
 )
 
 // Names of the built-ins as policies call them.

@@ -17,8 +17,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/bundle"
 	"github.com/open-policy-agent/opa/v1/rego"
 
-	"github.com/sendgate/sendgate/builtins"
-	"github.com/sendgate/sendgate/textscan"
+	"github.com/sendgate/sendgate/internal/builtins"
+	"github.com/sendgate/sendgate/internal/textscan"
 )
 
 // DecisionQuery is the query every bundle must answer with

@@ -6,8 +6,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/sendgate/sendgate/decisionlog"
-	"github.com/sendgate/sendgate/metrics"
+	"github.com/sendgate/sendgate/internal/decisionlog"
+	"github.com/sendgate/sendgate/internal/metrics"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 

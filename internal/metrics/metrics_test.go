@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sendgate/sendgate/metrics/metricstest"
+	"github.com/sendgate/sendgate/internal/metrics/metricstest"
 )
 
 func TestDecisionMetricsMoveByExactAmounts(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/sendgate/sendgate/internal/termblock"
-	"github.com/sendgate/sendgate/textscan"
-	"github.com/sendgate/sendgate/validate"
+	"github.com/sendgate/sendgate/internal/textscan"
+	"github.com/sendgate/sendgate/internal/validate"
 )
 
 // Keys of the findings object, shared so each conversion allocates no key terms.

@@ -5,8 +5,8 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/sendgate/sendgate/builtins"
-	"github.com/sendgate/sendgate/textscan"
+	"github.com/sendgate/sendgate/internal/builtins"
+	"github.com/sendgate/sendgate/internal/textscan"
 )
 
 // plainFindingsValue is the findings object built the obvious way, through
