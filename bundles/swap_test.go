@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/testkit"
+
 	"github.com/open-policy-agent/opa/v1/bundle"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/sendgate/sendgate/bundles"
@@ -107,17 +106,10 @@ func TestSwapUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	lis := testkit.Listen(t)
 	go func() { _ = srv.Serve(lis) }()
 	defer srv.Stop(5 * time.Second)
-	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
+	cc := testkit.Dial(t, lis.Addr().String())
 	client := sendgatev1.NewDecisionServiceClient(cc)
 	req := &sendgatev1.CheckRequest{
 		RequestId: "swap-test",

@@ -1,10 +1,8 @@
 package server
 
 import (
-	"context"
-	"crypto/tls"
+	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"google.golang.org/grpc"
@@ -12,142 +10,57 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/sendgate/sendgate/bundles"
+	iserver "github.com/sendgate/sendgate/internal/server"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 
 // BundleController is the bundle manager as the AdminService sees it.
-type BundleController interface {
-	Reload(ctx context.Context, wait bool) (bundles.Attempt, error)
-	Status() bundles.Status
-}
-
-var _ BundleController = (*bundles.Manager)(nil)
-
-// AdminService implements sendgate.v1.AdminService over a BundleController.
-type AdminService struct {
-	sendgatev1.UnimplementedAdminServiceServer
-	ctl BundleController
-}
-
-var _ sendgatev1.AdminServiceServer = (*AdminService)(nil)
-
-// NewAdminService returns the AdminService for ctl.
-func NewAdminService(ctl BundleController) *AdminService {
-	return &AdminService{ctl: ctl}
-}
-
-// ReloadBundle implements sendgate.v1.AdminService. A refused bundle is a
-// successful call whose attempt says why; only a call that ends before the
-// attempt does is an error.
-func (s *AdminService) ReloadBundle(ctx context.Context, req *sendgatev1.ReloadBundleRequest) (*sendgatev1.ReloadBundleResponse, error) {
-	a, err := s.ctl.Reload(ctx, req.GetWait())
-	if err != nil {
-		return nil, status.FromContextError(err).Err()
-	}
-	if !req.GetWait() {
-		return &sendgatev1.ReloadBundleResponse{Queued: true}, nil
-	}
-	return &sendgatev1.ReloadBundleResponse{Attempt: attemptProto(a)}, nil
-}
-
-// GetBundleStatus implements sendgate.v1.AdminService.
-func (s *AdminService) GetBundleStatus(context.Context, *sendgatev1.GetBundleStatusRequest) (*sendgatev1.GetBundleStatusResponse, error) {
-	st := s.ctl.Status()
-	resp := &sendgatev1.GetBundleStatusResponse{
-		Ready:           st.Ready,
-		ActiveRevision:  st.ActiveRevision,
-		Source:          st.Source,
-		ActivatedAt:     timestamp(st.ActivatedAt),
-		FromPersistence: st.FromPersistence,
-		LastError:       st.LastError,
-		LastErrorAt:     timestamp(st.LastErrorAt),
-	}
-	if st.LastAttempt != nil {
-		resp.LastAttempt = attemptProto(*st.LastAttempt)
-	}
-	for _, a := range st.Attempts {
-		resp.RecentAttempts = append(resp.RecentAttempts, attemptProto(a))
-	}
-	return resp, nil
-}
-
-func attemptProto(a bundles.Attempt) *sendgatev1.BundleAttempt {
-	p := &sendgatev1.BundleAttempt{
-		Trigger:         triggers[a.Trigger],
-		Result:          results[a.Result],
-		Stage:           string(a.Stage),
-		Revision:        a.Revision,
-		FromPersistence: a.FromPersistence,
-		StartedAt:       timestamp(a.StartedAt),
-		FinishedAt:      timestamp(a.FinishedAt),
-	}
-	if a.Err != nil {
-		p.Error = a.Err.Error()
-	}
-	return p
-}
-
-var triggers = map[bundles.Trigger]sendgatev1.BundleTrigger{
-	bundles.TriggerStartup: sendgatev1.BundleTrigger_BUNDLE_TRIGGER_STARTUP,
-	bundles.TriggerWatch:   sendgatev1.BundleTrigger_BUNDLE_TRIGGER_WATCH,
-	bundles.TriggerPoll:    sendgatev1.BundleTrigger_BUNDLE_TRIGGER_POLL,
-	bundles.TriggerSignal:  sendgatev1.BundleTrigger_BUNDLE_TRIGGER_SIGNAL,
-	bundles.TriggerAdmin:   sendgatev1.BundleTrigger_BUNDLE_TRIGGER_ADMIN,
-}
-
-var results = map[bundles.Result]sendgatev1.BundleAttemptResult{
-	bundles.ResultActivated:   sendgatev1.BundleAttemptResult_BUNDLE_ATTEMPT_RESULT_ACTIVATED,
-	bundles.ResultUnchanged:   sendgatev1.BundleAttemptResult_BUNDLE_ATTEMPT_RESULT_UNCHANGED,
-	bundles.ResultRefused:     sendgatev1.BundleAttemptResult_BUNDLE_ATTEMPT_RESULT_REFUSED,
-	bundles.ResultFetchFailed: sendgatev1.BundleAttemptResult_BUNDLE_ATTEMPT_RESULT_FETCH_FAILED,
-}
-
-func timestamp(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return timestamppb.New(t)
-}
+type BundleController = iserver.BundleController
 
 // AdminConfig assembles the admin gRPC server.
 type AdminConfig struct {
 	// Controller is the bundle manager. Required.
 	Controller BundleController
-	// Auth admits callers. Required: without it every call is refused.
-	Auth *AdminAuth
-	// TLS, when set, serves TLS; with ClientCAs it also admits callers by
-	// client certificate (see AdminTLSConfig).
-	TLS *tls.Config
+	// TokenFile holds the bearer token admin callers present; it is read on
+	// every admin call, so a token is rotated by rewriting the file.
+	TokenFile string
+	// TLSCert and TLSKey, when set, serve TLS; with ClientCA, callers are
+	// also admitted by a client certificate signed by that CA (mTLS).
+	TLSCert, TLSKey, ClientCA string
 	// Logger receives recovered panics; slog.Default() when nil.
 	Logger *slog.Logger
 }
 
 // NewAdminServer builds the admin listener's gRPC server: AdminService and
-// reflection behind AdminAuth, and an open health service.
-func NewAdminServer(cfg AdminConfig) *grpc.Server {
+// reflection behind the token or client certificate, and an open health
+// service. Without a token file or a client CA every admin call is refused.
+func NewAdminServer(cfg AdminConfig) (*grpc.Server, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	auth := cfg.Auth
-	if auth == nil {
-		auth = &AdminAuth{}
+	auth, err := iserver.NewAdminAuth(cfg.TokenFile)
+	if err != nil {
+		return nil, err
 	}
-	rec := recovery.WithRecoveryHandlerContext(recoverPanic(log))
+	rec := recovery.WithRecoveryHandlerContext(iserver.RecoverPanic(log))
 	opts := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(recovery.UnaryServerInterceptor(rec), auth.UnaryInterceptor()),
 		grpc.ChainStreamInterceptor(recovery.StreamServerInterceptor(rec), auth.StreamInterceptor()),
 	}
-	if cfg.TLS != nil {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		tlsCfg, err := iserver.AdminTLSConfig(cfg.TLSCert, cfg.TLSKey, cfg.ClientCA)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsCfg)))
+	} else if cfg.ClientCA != "" {
+		return nil, fmt.Errorf("admin client CA given without --admin-tls-cert and --admin-tls-key")
 	}
 	s := grpc.NewServer(opts...)
-	sendgatev1.RegisterAdminServiceServer(s, NewAdminService(cfg.Controller))
+	sendgatev1.RegisterAdminServiceServer(s, iserver.NewAdminService(cfg.Controller))
 	healthpb.RegisterHealthServer(s, health.NewServer())
 	reflection.Register(s)
-	return s
+	return s, nil
 }

@@ -11,12 +11,13 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sendgate/sendgate/internal/testkit"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -65,13 +66,14 @@ func (f *fakeController) Status() bundles.Status {
 }
 
 // startAdmin serves the admin server on 127.0.0.1 and returns its address.
-func startAdmin(t *testing.T, auth *server.AdminAuth, tlsCfg *tls.Config) string {
+func startAdmin(t *testing.T, cfg server.AdminConfig) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	lis := testkit.Listen(t)
+	cfg.Controller = &fakeController{}
+	s, err := server.NewAdminServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := server.NewAdminServer(server.AdminConfig{Controller: &fakeController{}, Auth: auth, TLS: tlsCfg})
 	go func() { _ = s.Serve(lis) }()
 	t.Cleanup(s.Stop)
 	return lis.Addr().String()
@@ -110,11 +112,7 @@ func writeToken(t *testing.T, path, token string) {
 func TestAdminAuthToken(t *testing.T) {
 	tokenFile := filepath.Join(t.TempDir(), "admin-token")
 	writeToken(t, tokenFile, "s3cret-token")
-	auth, err := server.NewAdminAuth(tokenFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc := dial(t, startAdmin(t, auth, nil), nil)
+	cc := dial(t, startAdmin(t, server.AdminConfig{TokenFile: tokenFile}), nil)
 	admin := sendgatev1.NewAdminServiceClient(cc)
 
 	for name, header := range map[string]string{
@@ -195,18 +193,14 @@ func TestAdminAuthRefusesBadTokenFiles(t *testing.T) {
 	empty := filepath.Join(dir, "empty")
 	writeToken(t, empty, "  ")
 	for _, f := range []string{empty, filepath.Join(dir, "missing")} {
-		if _, err := server.NewAdminAuth(f); err == nil {
-			t.Errorf("NewAdminAuth(%s) accepted", f)
+		if _, err := server.NewAdminServer(server.AdminConfig{Controller: &fakeController{}, TokenFile: f}); err == nil {
+			t.Errorf("NewAdminServer with token file %s accepted", f)
 		}
 	}
 }
 
 func TestAdminWithoutCredentialsConfiguredRefusesAll(t *testing.T) {
-	auth, err := server.NewAdminAuth("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := sendgatev1.NewAdminServiceClient(dial(t, startAdmin(t, auth, nil), nil))
+	admin := sendgatev1.NewAdminServiceClient(dial(t, startAdmin(t, server.AdminConfig{}), nil))
 	if _, err := admin.GetBundleStatus(withAuth(t, "Bearer anything"), &sendgatev1.GetBundleStatusRequest{}); status.Code(err) != codes.Unauthenticated {
 		t.Fatalf("%v, want UNAUTHENTICATED", err)
 	}
@@ -221,17 +215,9 @@ func TestAdminAuthClientCertificate(t *testing.T) {
 	if err := os.WriteFile(caFile, ca.pem, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tlsCfg, err := server.AdminTLSConfig(serverCert, serverKey, caFile)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tokenFile := filepath.Join(dir, "token")
 	writeToken(t, tokenFile, "tls-token")
-	auth, err := server.NewAdminAuth(tokenFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := startAdmin(t, auth, tlsCfg)
+	addr := startAdmin(t, server.AdminConfig{TokenFile: tokenFile, TLSCert: serverCert, TLSKey: serverKey, ClientCA: caFile})
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(ca.pem)
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/testkit"
+
 	"github.com/sendgate/sendgate/internal/decisionlog"
 	"github.com/sendgate/sendgate/internal/metrics"
 	"github.com/sendgate/sendgate/internal/metrics/metricstest"
@@ -33,12 +35,12 @@ func TestBlockedDecisionLogDropsInsteadOfStalling(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := start(t, false, observe.New(rec, m))
-		ctx := ctxT(t)
+		ctx := testkit.Context(t)
 		const calls = 1500
 		lat := make([]time.Duration, 0, calls)
 		for range calls {
 			begin := time.Now()
-			resp, err := h.client.Check(ctx, utility())
+			resp, err := h.client.Check(ctx, testkit.Utility())
 			if err != nil || resp.GetDecision() != sendgatev1.Decision_DECISION_ALLOW {
 				t.Fatalf("Check with a blocked decision log: %v, %v", resp, err)
 			}

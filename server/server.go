@@ -4,7 +4,6 @@
 package server
 
 import (
-	"context"
 	"log/slog"
 	"net"
 	"runtime"
@@ -12,13 +11,12 @@ import (
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
-	"google.golang.org/grpc/status"
 
 	"github.com/sendgate/sendgate/internal/engine"
+	iserver "github.com/sendgate/sendgate/internal/server"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 
@@ -47,6 +45,9 @@ type Config struct {
 	MaxConcurrentDecisions int
 }
 
+// DecisionObserver is told of every decision, after it is made.
+type DecisionObserver = iserver.DecisionObserver
+
 // Server is the gRPC server with its health service.
 type Server struct {
 	grpc   *grpc.Server
@@ -65,8 +66,8 @@ func New(cfg Config) *Server {
 		maxRecv = DefaultMaxRecvBytes
 	}
 	unary := append([]grpc.UnaryServerInterceptor{}, cfg.UnaryInterceptors...)
-	unary = append(unary, recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(recoverPanic(log))))
-	unary = append(unary, logCalls(log))
+	unary = append(unary, recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(iserver.RecoverPanic(log))))
+	unary = append(unary, iserver.LogCalls(log))
 
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxRecv),
@@ -76,12 +77,12 @@ func New(cfg Config) *Server {
 		// that finds every worker busy).
 		grpc.NumStreamWorkers(uint32(4 * runtime.GOMAXPROCS(0))),
 		grpc.ChainUnaryInterceptor(unary...),
-		grpc.ChainStreamInterceptor(recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(recoverPanic(log)))),
+		grpc.ChainStreamInterceptor(recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(iserver.RecoverPanic(log)))),
 	}, cfg.ServerOptions...)
 
 	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), log: log}
-	svc := NewDecisionService(cfg.Engine, cfg.Observer, log)
-	svc.setMaxConcurrent(cfg.MaxConcurrentDecisions)
+	svc := iserver.NewDecisionService(cfg.Engine, cfg.Observer, log)
+	svc.SetMaxConcurrent(cfg.MaxConcurrentDecisions)
 	sendgatev1.RegisterDecisionServiceServer(s.grpc, svc)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
@@ -121,12 +122,5 @@ func (s *Server) Stop(timeout time.Duration) {
 		s.log.Warn("graceful stop timed out; closing remaining calls", "timeout", timeout)
 		s.grpc.Stop()
 		<-done
-	}
-}
-
-func recoverPanic(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
-	return func(ctx context.Context, p any) error {
-		log.ErrorContext(ctx, "recovered from panic", "panic", p)
-		return status.Error(codes.Internal, "internal error; the request was not decided")
 	}
 }

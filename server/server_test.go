@@ -3,49 +3,21 @@ package server_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"net"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/sendgate/sendgate/internal/testkit"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/sendgate/sendgate/internal/engine"
-	"github.com/sendgate/sendgate/policies"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 	"github.com/sendgate/sendgate/server"
 )
-
-var (
-	defaultOnce sync.Once
-	defaultSet  *engine.PolicySet
-	defaultErr  error
-)
-
-// defaultPolicy compiles the embedded default bundle once for all tests.
-func defaultPolicy(t testing.TB) *engine.PolicySet {
-	t.Helper()
-	defaultOnce.Do(func() {
-		b, err := policies.Bundle()
-		if err != nil {
-			defaultErr = err
-			return
-		}
-		defaultSet, defaultErr = engine.Compile(context.Background(), b)
-	})
-	if defaultErr != nil {
-		t.Fatalf("compile default bundle: %v", defaultErr)
-	}
-	return defaultSet
-}
 
 type harness struct {
 	srv    *server.Server
@@ -59,69 +31,28 @@ type harness struct {
 func start(t *testing.T, inactive bool, observer server.DecisionObserver) *harness {
 	t.Helper()
 	eng := engine.New()
-	srv := server.New(server.Config{Engine: eng, Observer: observer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, conn := testkit.Serve(t, server.Config{Engine: eng, Observer: observer})
 	if !inactive {
-		eng.Activate(defaultPolicy(t))
+		eng.Activate(testkit.DefaultPolicy(t))
 		srv.SetServing(true)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Close()
-		srv.Stop(time.Second)
-	})
 	return &harness{srv: srv, eng: eng, conn: conn,
 		client: sendgatev1.NewDecisionServiceClient(conn), health: healthpb.NewHealthClient(conn)}
 }
 
-func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// utility is an approved utility template to an opted-in recipient: allowed.
-func utility() *sendgatev1.CheckRequest {
-	return &sendgatev1.CheckRequest{
-		RequestId: "req-1",
-		SendTime:  timestamppb.New(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)),
-		Business:  &sendgatev1.Business{Id: "biz-acme", DisplayName: "Acme Shoes", Vertical: "retail", Country: "NL"},
-		Recipient: &sendgatev1.Recipient{Phone: "+31612345678", Country: "NL"},
-		Message: &sendgatev1.Message{
-			Category: sendgatev1.Category_CATEGORY_UTILITY,
-			Type:     sendgatev1.MessageType_MESSAGE_TYPE_TEMPLATE,
-			Text:     "Your order 4711 has shipped and will arrive on Tuesday.",
-			Template: &sendgatev1.Template{Name: "order_shipped", Language: "en",
-				Status: sendgatev1.TemplateStatus_TEMPLATE_STATUS_APPROVED, Category: sendgatev1.Category_CATEGORY_UTILITY},
-		},
-		Consent: &sendgatev1.Consent{
-			OptedInAt: timestamppb.New(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)), Channel: "web",
-			Wording: "Yes, I want order updates from Acme Shoes on WhatsApp.",
-			Scopes:  []sendgatev1.Category{sendgatev1.Category_CATEGORY_UTILITY},
-		},
-	}
-}
-
 func TestHealthFollowsActivation(t *testing.T) {
 	h := start(t, true, nil)
-	ctx := ctxT(t)
+	ctx := testkit.Context(t)
 	for _, svc := range []string{"", "sendgate.v1.DecisionService"} {
 		resp, err := h.health.Check(ctx, &healthpb.HealthCheckRequest{Service: svc})
 		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
 			t.Fatalf("before activation, health(%q) = %v, %v; want NOT_SERVING", svc, resp, err)
 		}
 	}
-	if _, err := h.client.Check(ctx, utility()); status.Code(err) != codes.Unavailable {
+	if _, err := h.client.Check(ctx, testkit.Utility()); status.Code(err) != codes.Unavailable {
 		t.Fatalf("Check with no bundle: %v, want UNAVAILABLE", err)
 	}
-	h.eng.Activate(defaultPolicy(t))
+	h.eng.Activate(testkit.DefaultPolicy(t))
 	h.srv.SetServing(true)
 	for _, svc := range []string{"", "sendgate.v1.DecisionService"} {
 		resp, err := h.health.Check(ctx, &healthpb.HealthCheckRequest{Service: svc})
@@ -133,8 +64,8 @@ func TestHealthFollowsActivation(t *testing.T) {
 
 func TestCheckDecides(t *testing.T) {
 	h := start(t, false, nil)
-	ctx := ctxT(t)
-	resp, err := h.client.Check(ctx, utility())
+	ctx := testkit.Context(t)
+	resp, err := h.client.Check(ctx, testkit.Utility())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +75,7 @@ func TestCheckDecides(t *testing.T) {
 	if resp.GetDecisionId() == "" || resp.GetBundleRevision() == "" || resp.GetRequestId() != "req-1" {
 		t.Fatalf("response lacks decision id, revision or request id: %v", resp)
 	}
-	again, err := h.client.Check(ctx, utility())
+	again, err := h.client.Check(ctx, testkit.Utility())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +83,7 @@ func TestCheckDecides(t *testing.T) {
 		t.Fatalf("two decisions share the id %s", resp.GetDecisionId())
 	}
 
-	req := utility()
+	req := testkit.Utility()
 	req.Consent = nil
 	resp, err = h.client.Check(ctx, req)
 	if err != nil {
@@ -190,7 +121,7 @@ func violations(t *testing.T, err error) []string {
 
 func TestMalformedRequestsAreInvalidArgument(t *testing.T) {
 	h := start(t, false, nil)
-	ctx := ctxT(t)
+	ctx := testkit.Context(t)
 	cases := map[string]func(*sendgatev1.CheckRequest){
 		"empty_body":           func(r *sendgatev1.CheckRequest) { *r = sendgatev1.CheckRequest{} },
 		"missing_business_id":  func(r *sendgatev1.CheckRequest) { r.Business.Id = "" },
@@ -205,7 +136,7 @@ func TestMalformedRequestsAreInvalidArgument(t *testing.T) {
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
-			req := utility()
+			req := testkit.Utility()
 			mutate(req)
 			_, err := h.client.Check(ctx, req)
 			violations(t, err)
@@ -215,12 +146,12 @@ func TestMalformedRequestsAreInvalidArgument(t *testing.T) {
 
 func TestCheckBatch(t *testing.T) {
 	h := start(t, false, nil)
-	ctx := ctxT(t)
-	bad := utility()
+	ctx := testkit.Context(t)
+	bad := testkit.Utility()
 	bad.Recipient.Phone = "nope"
-	denied := utility()
+	denied := testkit.Utility()
 	denied.Consent = nil
-	resp, err := h.client.CheckBatch(ctx, &sendgatev1.CheckBatchRequest{Requests: []*sendgatev1.CheckRequest{utility(), bad, denied}})
+	resp, err := h.client.CheckBatch(ctx, &sendgatev1.CheckBatchRequest{Requests: []*sendgatev1.CheckRequest{testkit.Utility(), bad, denied}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +171,7 @@ func TestCheckBatch(t *testing.T) {
 
 	many := make([]*sendgatev1.CheckRequest, 1001)
 	for i := range many {
-		many[i] = utility()
+		many[i] = testkit.Utility()
 	}
 	if _, err := h.client.CheckBatch(ctx, &sendgatev1.CheckBatchRequest{Requests: many}); status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("1,001 items: %v, want INVALID_ARGUMENT", err)
@@ -264,12 +195,12 @@ func (panicObserver) ObserveDecision(context.Context, *sendgatev1.CheckRequest, 
 
 func TestPanicBecomesInternalNotACrash(t *testing.T) {
 	h := start(t, false, panicObserver{})
-	_, err := h.client.Check(ctxT(t), utility())
+	_, err := h.client.Check(testkit.Context(t), testkit.Utility())
 	if status.Code(err) != codes.Internal {
 		t.Fatalf("Check with a panicking observer: %v, want INTERNAL", err)
 	}
 	// The server keeps serving.
-	if _, err := h.health.Check(ctxT(t), &healthpb.HealthCheckRequest{}); err != nil {
+	if _, err := h.health.Check(testkit.Context(t), &healthpb.HealthCheckRequest{}); err != nil {
 		t.Fatalf("health after panic: %v", err)
 	}
 }
@@ -288,12 +219,12 @@ func (g *gate) ObserveDecision(context.Context, *sendgatev1.CheckRequest, *sendg
 func TestStopFinishesInFlightCalls(t *testing.T) {
 	g := &gate{entered: make(chan struct{}, 8), release: make(chan struct{})}
 	h := start(t, false, g)
-	ctx := ctxT(t)
+	ctx := testkit.Context(t)
 	const inFlight = 4
 	errs := make(chan error, inFlight)
 	for range inFlight {
 		go func() {
-			_, err := h.client.Check(ctx, utility())
+			_, err := h.client.Check(ctx, testkit.Utility())
 			errs <- err
 		}()
 	}
@@ -329,7 +260,7 @@ func TestStopFinishesInFlightCalls(t *testing.T) {
 		}
 	}
 	<-stopped
-	if _, err := h.client.Check(ctx, utility()); err == nil || errors.Is(err, context.DeadlineExceeded) {
+	if _, err := h.client.Check(ctx, testkit.Utility()); err == nil || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Check after stop: %v, want a refused call", err)
 	}
 }

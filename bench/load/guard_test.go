@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sendgate/sendgate/internal/workload"
 )
 
 func TestCheckLoopback(t *testing.T) {
@@ -31,7 +33,7 @@ func TestCheckLoopback(t *testing.T) {
 func TestRunRefusesRemoteAddress(t *testing.T) {
 	cfg := Config{
 		Addr: "192.0.2.1:9090", Mode: ModeClosed, Concurrency: 1, RPC: RPCCheck,
-		Duration: time.Second, Timeout: time.Second, Mix: DefaultMix(),
+		Duration: time.Second, Timeout: time.Second, Mix: workload.DefaultMix(),
 	}
 	start := time.Now()
 	_, err := Run(context.Background(), cfg)

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/workload"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
@@ -62,7 +64,7 @@ type Config struct {
 	// BatchSize is the number of requests per CheckBatch call.
 	BatchSize int
 	// Mix holds the requests to send, used in turn.
-	Mix []MixItem
+	Mix []workload.MixItem
 	// UniqueText appends a per-call number to every text so that no cache
 	// keyed by the text can answer.
 	UniqueText bool

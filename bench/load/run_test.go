@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/workload"
+
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -36,7 +38,7 @@ func baseConfig(addr string) load.Config {
 	return load.Config{
 		Addr: addr, Mode: load.ModeClosed, Concurrency: 4, RPC: load.RPCCheck,
 		Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond,
-		Timeout: 5 * time.Second, MaxInFlight: 64, Mix: load.DefaultMix(),
+		Timeout: 5 * time.Second, MaxInFlight: 64, Mix: workload.DefaultMix(),
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/workload"
+
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -53,7 +55,7 @@ func newWorker(id int, client sendgatev1.DecisionServiceClient, cfg *Config) *wo
 		r := cfg.Mix[(id+i)%n].Request
 		if cfg.UniqueText {
 			r = proto.Clone(r).(*sendgatev1.CheckRequest)
-			w.base = append(w.base, TruncateRunes(r.GetMessage().GetText(), MaxTextRunes-uniqueSuffixRunes))
+			w.base = append(w.base, workload.TruncateRunes(r.GetMessage().GetText(), workload.MaxTextRunes-uniqueSuffixRunes))
 		}
 		w.reqs = append(w.reqs, r)
 	}

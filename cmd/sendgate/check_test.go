@@ -5,9 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
+	"github.com/sendgate/sendgate/internal/testkit"
+
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -87,19 +84,9 @@ func startServer(t *testing.T) (sendgatev1.DecisionServiceClient, string) {
 	}
 	eng := engine.New()
 	eng.Activate(ps)
-	srv := server.New(server.Config{Engine: eng, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, conn := testkit.Serve(t, server.Config{Engine: eng})
 	srv.SetServing(true)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(); srv.Stop(time.Second) })
-	return sendgatev1.NewDecisionServiceClient(conn), lis.Addr().String()
+	return sendgatev1.NewDecisionServiceClient(conn), conn.Target()
 }
 
 // checkCLI runs "sendgate check FILE" in-process and returns its exit

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
+	"github.com/sendgate/sendgate/internal/testkit"
+
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -77,11 +77,7 @@ func TestServeReloadsThroughAdminAndWatch(t *testing.T) {
 	}
 	setRevision(t, dir, "r3-broken")
 
-	conn, err := grpc.NewClient(r.admin, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := testkit.Dial(t, r.admin)
 	admin := sendgatev1.NewAdminServiceClient(conn)
 	if _, err := admin.ReloadBundle(ctx, &sendgatev1.ReloadBundleRequest{Wait: true}); status.Code(err) != codes.Unauthenticated {
 		t.Fatalf("ReloadBundle without a token: %v, want UNAUTHENTICATED", err)

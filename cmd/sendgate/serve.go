@@ -309,19 +309,15 @@ func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m 
 
 // newAdminServer builds the AdminService listener with its authentication.
 func newAdminServer(o serveOptions, mgr *bundles.Manager, log *slog.Logger) (*grpc.Server, error) {
-	auth, err := server.NewAdminAuth(o.adminTokenFile)
-	if err != nil {
-		return nil, err
-	}
-	cfg := server.AdminConfig{Controller: mgr, Auth: auth, Logger: log}
-	if o.adminTLSCert != "" {
-		cfg.TLS, err = server.AdminTLSConfig(o.adminTLSCert, o.adminTLSKey, o.adminClientCA)
-		if err != nil {
-			return nil, err
-		}
-	}
 	if o.adminTokenFile == "" && o.adminClientCA == "" {
 		log.Warn("admin calls are refused: give --admin-token-file or --admin-client-ca to allow them")
 	}
-	return server.NewAdminServer(cfg), nil
+	return server.NewAdminServer(server.AdminConfig{
+		Controller: mgr,
+		TokenFile:  o.adminTokenFile,
+		TLSCert:    o.adminTLSCert,
+		TLSKey:     o.adminTLSKey,
+		ClientCA:   o.adminClientCA,
+		Logger:     log,
+	})
 }

@@ -15,9 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/testkit"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -67,17 +68,11 @@ func startServe(t *testing.T, mutate func(*serveOptions)) *running {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not start listening")
 	}
-	conn, err := grpc.NewClient(r.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := testkit.Dial(t, r.grpc)
 	r.conn = conn
 	r.client = sendgatev1.NewDecisionServiceClient(conn)
 	r.health = healthpb.NewHealthClient(conn)
-	t.Cleanup(func() {
-		r.stop(t)
-		conn.Close()
-	})
+	t.Cleanup(func() { r.stop(t) })
 	return r
 }
 

@@ -3,21 +3,22 @@ package engine_test
 import (
 	"context"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/testkit"
+
+	"github.com/sendgate/sendgate/internal/workload"
+
 	"google.golang.org/protobuf/proto"
 
-	"github.com/sendgate/sendgate/bench/load"
 	"github.com/sendgate/sendgate/internal/engine"
-	"github.com/sendgate/sendgate/policies"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 
 // Benchmarks of the whole decision, proto in and response out, over the
-// bench mix (see load.DefaultMix). Sub-benchmarks are named key=value so
+// bench mix (see workload.DefaultMix). Sub-benchmarks are named key=value so
 // benchstat can pivot them:
 //
 //	go test ./engine -run '^$' -bench 'Decide|Input' -benchmem -count 10 > new.txt
@@ -29,29 +30,11 @@ import (
 // text=unique gives every decision a text never seen before (the mix text
 // with a number appended), so the text analysis runs every time.
 
-var (
-	benchOnce sync.Once
-	benchSet  *engine.PolicySet
-	benchErr  error
-)
-
-// benchEngine returns an engine with the embedded default bundle active,
-// compiled once for all benchmarks.
+// benchEngine returns an engine with the embedded default bundle active.
 func benchEngine(b *testing.B) *engine.Engine {
 	b.Helper()
-	benchOnce.Do(func() {
-		bundle, err := policies.Bundle()
-		if err != nil {
-			benchErr = err
-			return
-		}
-		benchSet, benchErr = engine.Compile(context.Background(), bundle)
-	})
-	if benchErr != nil {
-		b.Fatalf("compile default bundle: %v", benchErr)
-	}
 	e := engine.New()
-	e.Activate(benchSet)
+	e.Activate(testkit.DefaultPolicy(b))
 	return e
 }
 
@@ -72,7 +55,7 @@ func newSource(req *sendgatev1.CheckRequest, mode, tag string) *source {
 	req = proto.Clone(req).(*sendgatev1.CheckRequest)
 	return &source{
 		req:    req,
-		base:   load.TruncateRunes(req.GetMessage().GetText(), load.MaxTextRunes-24),
+		base:   workload.TruncateRunes(req.GetMessage().GetText(), workload.MaxTextRunes-24),
 		suffix: " ref " + tag,
 		unique: mode == "unique",
 	}
@@ -98,7 +81,7 @@ func decide(b *testing.B, e *engine.Engine, req *sendgatev1.CheckRequest) {
 
 func BenchmarkDecide(b *testing.B) {
 	e := benchEngine(b)
-	for _, m := range load.DefaultMix() {
+	for _, m := range workload.DefaultMix() {
 		for _, mode := range textModes {
 			b.Run("msg="+m.Name+"/text="+mode, func(b *testing.B) {
 				src := newSource(m.Request, mode, "s")
@@ -115,7 +98,7 @@ func BenchmarkDecide(b *testing.B) {
 // goroutines at once.
 func BenchmarkDecideParallel(b *testing.B) {
 	e := benchEngine(b)
-	mix := load.DefaultMix()
+	mix := workload.DefaultMix()
 	for _, mode := range textModes {
 		b.Run("msg=mix/text="+mode, func(b *testing.B) {
 			var goroutines atomic.Int64
@@ -139,7 +122,7 @@ func BenchmarkDecideParallel(b *testing.B) {
 func BenchmarkInput(b *testing.B) {
 	p := benchEngine(b).Active()
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	for _, m := range load.DefaultMix() {
+	for _, m := range workload.DefaultMix() {
 		b.Run("msg="+m.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sendgate/sendgate/bench/load"
+	"github.com/sendgate/sendgate/internal/workload"
 )
 
 func TestDecideAfterGrowStack(t *testing.T) {
@@ -13,7 +13,7 @@ func TestDecideAfterGrowStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := load.DefaultMix()[0].Request
+	req := workload.DefaultMix()[0].Request
 	done := make(chan error)
 	go func() {
 		GrowStack()

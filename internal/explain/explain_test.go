@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/testkit"
+
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/internal/explain"
-	"github.com/sendgate/sendgate/policies"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 
@@ -23,14 +23,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // TestGolden explains corpus cases and compares with testdata/*.golden;
 // run with -update to regenerate them after a deliberate change.
 func TestGolden(t *testing.T) {
-	b, err := policies.Bundle()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps, err := engine.Compile(context.Background(), b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := testkit.DefaultPolicy(t)
 	inputs, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
 	if len(inputs) < 3 {
 		t.Fatalf("want at least three golden cases, found %d", len(inputs))

@@ -2,16 +2,17 @@ package metrics
 
 import (
 	"context"
-	"net"
 	"testing"
 
-	"github.com/sendgate/sendgate/internal/metrics/metricstest"
+	"github.com/sendgate/sendgate/internal/testkit"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+
+	"github.com/sendgate/sendgate/internal/metrics/metricstest"
 )
 
 func TestGRPCServerMetrics(t *testing.T) {
@@ -20,18 +21,11 @@ func TestGRPCServerMetrics(t *testing.T) {
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
 	m.InitializeGRPC(srv)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	lis := testkit.Listen(t)
 	go func() { _ = srv.Serve(lis) }()
 	defer srv.Stop()
 
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := testkit.Dial(t, lis.Addr().String())
 	client := healthpb.NewHealthClient(conn)
 
 	h := m.Handler(nil)
@@ -45,7 +39,7 @@ func TestGRPCServerMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err = client.Check(context.Background(), &healthpb.HealthCheckRequest{Service: "unknown"})
+	_, err := client.Check(context.Background(), &healthpb.HealthCheckRequest{Service: "unknown"})
 	if status.Code(err) != codes.NotFound {
 		t.Fatalf("unknown service: %v, want NotFound", err)
 	}

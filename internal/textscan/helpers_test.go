@@ -7,7 +7,7 @@ import (
 )
 
 // lexiconPath is the shipped lexicon, so the tests test what the bundle holds.
-const lexiconPath = "../policies/sendgate/lexicon/data.json"
+const lexiconPath = "../../policies/sendgate/lexicon/data.json"
 
 var (
 	shippedOnce sync.Once

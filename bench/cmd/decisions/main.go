@@ -4,7 +4,7 @@
 // bundle can be compared with cmp: a change meant only to make decisions
 // faster must leave every line as it was.
 //
-// The requests are the bench mix and load.VariedRequests, decided under
+// The requests are the bench mix and workload.VariedRequests, decided under
 // four configurations of data.sendgate.config (as shipped, marketing
 // disabled, opt-ins that need not name WhatsApp, a 48-hour window):
 //
@@ -22,11 +22,12 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/sendgate/sendgate/internal/workload"
+
 	"github.com/open-policy-agent/opa/v1/bundle"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/sendgate/sendgate/bench/load"
 	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/policies"
@@ -49,8 +50,8 @@ func main() {
 	seed := flag.Uint64("seed", 1, "seed of the generated requests")
 	flag.Parse()
 
-	reqs := load.VariedRequests(*seed, *n)
-	for _, m := range load.DefaultMix() {
+	reqs := workload.VariedRequests(*seed, *n)
+	for _, m := range workload.DefaultMix() {
 		reqs = append(reqs, m.Request)
 	}
 	w := bufio.NewWriter(os.Stdout)
@@ -68,7 +69,7 @@ func main() {
 		}
 		for _, req := range reqs {
 			line := "error: "
-			if resp, err := p.Decide(context.Background(), req, load.VariedNow); err != nil {
+			if resp, err := p.Decide(context.Background(), req, workload.VariedNow); err != nil {
 				line += err.Error()
 			} else {
 				resp.DecisionId = ""

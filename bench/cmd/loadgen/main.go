@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/workload"
+
 	"github.com/sendgate/sendgate/bench/load"
 )
 
@@ -50,9 +52,9 @@ func main() {
 	flag.Parse()
 
 	if *mix == "" {
-		cfg.Mix = load.DefaultMix()
+		cfg.Mix = workload.DefaultMix()
 	} else {
-		items, err := load.ReadMixFile(*mix)
+		items, err := workload.ReadMixFile(*mix)
 		if err != nil {
 			fatal(err)
 		}

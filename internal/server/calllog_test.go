@@ -43,9 +43,9 @@ func TestLogCalls(t *testing.T) {
 			log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: tc.level}))
 			ctx := peer.NewContext(context.Background(), &peer.Peer{Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5555}})
 			wantResp, wantErr := tc.handler(ctx, "req")
-			resp, err := logCalls(log)(ctx, "req", tc.info, tc.handler)
+			resp, err := LogCalls(log)(ctx, "req", tc.info, tc.handler)
 			if resp != wantResp || status.Code(err) != status.Code(wantErr) {
-				t.Errorf("logCalls returned %v, %v; want the handler's %v, %v", resp, err, wantResp, wantErr)
+				t.Errorf("LogCalls returned %v, %v; want the handler's %v, %v", resp, err, wantResp, wantErr)
 			}
 			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 			if tc.want == nil {

@@ -2,24 +2,24 @@ package server_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
+
+	"github.com/sendgate/sendgate/internal/testkit"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sendgate/sendgate/internal/engine"
+	"github.com/sendgate/sendgate/internal/server"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
-	"github.com/sendgate/sendgate/server"
 )
 
 // FuzzCheck feeds arbitrary wire bytes to the Check handler: every request
 // either gets a decision consistent with its reasons or INVALID_ARGUMENT;
 // nothing panics and nothing fails inside the policy.
 func FuzzCheck(f *testing.F) {
-	seed := utility()
+	seed := testkit.Utility()
 	for _, mutate := range []func(*sendgatev1.CheckRequest){
 		func(*sendgatev1.CheckRequest) {},
 		func(r *sendgatev1.CheckRequest) {
@@ -39,8 +39,8 @@ func FuzzCheck(f *testing.F) {
 		f.Add(b)
 	}
 	eng := engine.New()
-	eng.Activate(defaultPolicy(f))
-	svc := server.NewDecisionService(eng, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	eng.Activate(testkit.DefaultPolicy(f))
+	svc := server.NewDecisionService(eng, nil, testkit.Quiet())
 	f.Fuzz(func(t *testing.T, wire []byte) {
 		req := &sendgatev1.CheckRequest{}
 		if err := proto.Unmarshal(wire, req); err != nil {

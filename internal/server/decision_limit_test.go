@@ -12,7 +12,7 @@ import (
 
 func TestDecisionsWaitForAFreeSlot(t *testing.T) {
 	s := NewDecisionService(engine.New(), nil, slog.Default())
-	s.setMaxConcurrent(1)
+	s.SetMaxConcurrent(1)
 	if err := s.acquire(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -50,13 +50,13 @@ var _ sendgatev1.DecisionServiceServer = (*DecisionService)(nil)
 func NewDecisionService(e *engine.Engine, observer DecisionObserver, log *slog.Logger) *DecisionService {
 	s := &DecisionService{engine: e, observer: observer, log: log}
 	s.undecided, _ = observer.(UndecidedObserver)
-	s.setMaxConcurrent(0)
+	s.SetMaxConcurrent(0)
 	return s
 }
 
-// setMaxConcurrent bounds the decisions evaluated at once; n <= 0 means
+// SetMaxConcurrent bounds the decisions evaluated at once; n <= 0 means
 // GOMAXPROCS.
-func (s *DecisionService) setMaxConcurrent(n int) {
+func (s *DecisionService) SetMaxConcurrent(n int) {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
