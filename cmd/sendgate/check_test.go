@@ -82,7 +82,7 @@ func startServer(t *testing.T) (sendgatev1.DecisionServiceClient, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New()
+	eng := engine.New(engine.Options{})
 	eng.Activate(ps)
 	srv, conn := testkit.Serve(t, server.Config{Engine: eng})
 	srv.SetServing(true)
