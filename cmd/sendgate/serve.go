@@ -115,7 +115,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 // health turns NOT_SERVING, in-flight calls finish, logs are flushed.
 func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	m := metrics.New()
-	o.decisionLog.OnDrop, o.decisionLog.Log = m.DecisionLogDropped, log
+	o.decisionLog.OnDrop, o.decisionLog.OnWriteError, o.decisionLog.Log = m.DecisionLogDropped, m.DecisionLogWriteFailed, log
 	rec, err := decisionlog.Open(o.decisionLog)
 	if err != nil {
 		return err
