@@ -12,16 +12,18 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
 	"github.com/sendgate/sendgate/internal/engine"
 	iserver "github.com/sendgate/sendgate/internal/server"
+	"github.com/sendgate/sendgate/internal/validate"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 
-// DefaultMaxRecvBytes admits a full batch of 1,000 messages of 4,096
-// characters with their metadata.
-const DefaultMaxRecvBytes = 32 << 20
+// DefaultMaxRecvBytes is the largest valid request: a CheckBatch of at most
+// validate.MaxBatchBytes. A larger one is refused before it is read.
+const DefaultMaxRecvBytes = validate.MaxBatchBytes
 
 // Config assembles a Server.
 type Config struct {
@@ -33,12 +35,19 @@ type Config struct {
 	Observer DecisionObserver
 	// MaxRecvBytes bounds a request; DefaultMaxRecvBytes when zero.
 	MaxRecvBytes int
+	// MaxConcurrentStreams bounds the calls one connection has open at once;
+	// DefaultMaxConcurrentStreams when zero.
+	MaxConcurrentStreams uint32
 	// UnaryInterceptors run outermost, before recovery, so that metrics also
 	// count the calls a recovered panic turned into INTERNAL.
 	UnaryInterceptors []grpc.UnaryServerInterceptor
 	// ServerOptions are added as they are, e.g. a tracing stats handler.
 	ServerOptions []grpc.ServerOption
 }
+
+// DefaultMaxConcurrentStreams bounds the calls in flight on one
+// connection: beyond the engine's queue they would only wait.
+const DefaultMaxConcurrentStreams = 256
 
 // DecisionObserver is told of every decision, after it is made.
 type DecisionObserver = iserver.DecisionObserver
@@ -60,12 +69,20 @@ func New(cfg Config) *Server {
 	if maxRecv == 0 {
 		maxRecv = DefaultMaxRecvBytes
 	}
+	maxStreams := cfg.MaxConcurrentStreams
+	if maxStreams == 0 {
+		maxStreams = DefaultMaxConcurrentStreams
+	}
 	unary := append([]grpc.UnaryServerInterceptor{}, cfg.UnaryInterceptors...)
 	unary = append(unary, recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(iserver.RecoverPanic(log))))
 	unary = append(unary, iserver.LogCalls(log))
 
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxRecv),
+		grpc.ForceServerCodecV2(iserver.Codec()),
+		grpc.MaxConcurrentStreams(maxStreams),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(iserver.RecoverPanic(log)))),
 	}, cfg.ServerOptions...)

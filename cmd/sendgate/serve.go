@@ -12,18 +12,19 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/bundle"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
 	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/internal/decisionlog"
 	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/internal/engine/opafast"
+	"github.com/sendgate/sendgate/internal/listen"
 	"github.com/sendgate/sendgate/internal/metrics"
 	"github.com/sendgate/sendgate/internal/observe"
 	"github.com/sendgate/sendgate/internal/tracing"
@@ -47,8 +48,14 @@ type serveOptions struct {
 	pprofAddr                    string
 	maxRecvBytes                 int
 	shutdownTimeout              time.Duration
+	decisionTimeout              time.Duration
+	maxQueue, maxConnections     int
 	decisionLog                  decisionlog.Options
 }
+
+// defaultDecisionTimeout is --decision-timeout's default: a decision takes
+// about 100 µs, a 4,096-character text under a millisecond.
+const defaultDecisionTimeout = 50 * time.Millisecond
 
 // listening, when set (by tests), is told the addresses the server bound.
 var listening func(grpcAddr, adminAddr, metricsAddr string)
@@ -89,6 +96,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.StringVar(&o.pprofAddr, "pprof-addr", envOr("SENDGATE_PPROF_ADDR", ""), "serve Go's /debug/pprof/ profiles on this address, e.g. 127.0.0.1:6060 (default off)")
 	fs.IntVar(&o.maxRecvBytes, "max-request-bytes", server.DefaultMaxRecvBytes, "largest request accepted, in bytes")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM")
+	fs.DurationVar(&o.decisionTimeout, "decision-timeout", defaultDecisionTimeout, "longest one decision's evaluation may take; the bundle manifest's metadata.sendgate.decision_timeout overrides it")
+	fs.IntVar(&o.maxQueue, "max-queue", opafast.DefaultMaxQueue, "decisions that may wait for a free processor; beyond, calls get RESOURCE_EXHAUSTED at once")
+	fs.IntVar(&o.maxConnections, "max-connections", 0, "connections the gRPC port keeps open at once (default: the descriptor limit less 64)")
 	decisionlog.BindFlags(fs, &o.decisionLog)
 	if err := fs.Parse(args); err != nil {
 		return exitUnusable
@@ -113,19 +123,48 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 
 // serve runs the server until ctx ends (SIGINT or SIGTERM), then drains:
 // health turns NOT_SERVING, in-flight calls finish, logs are flushed.
-func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
+//
+// Every port is bound and every file read before anything serves, so a
+// taken port or a bad file stops start-up at once. Then every listener and
+// background job runs in one errgroup: the first to fail stops them all,
+// and serve returns its error. Whatever was opened is closed on every way
+// out.
+func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
+	var closers []func(context.Context)
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i](flushCtx)
+		}
+	}()
+
 	m := metrics.New()
 	o.decisionLog.OnDrop, o.decisionLog.OnWriteError, o.decisionLog.Log = m.DecisionLogDropped, m.DecisionLogWriteFailed, log
 	rec, err := decisionlog.Open(o.decisionLog)
 	if err != nil {
 		return err
 	}
+	closers = append(closers, func(ctx context.Context) {
+		if err := rec.Close(ctx); err != nil {
+			log.Warn("decision log not fully flushed", "error", err)
+		}
+	})
 	traceOpts, traceShutdown, err := tracing.Setup(ctx)
 	if err != nil {
 		return err
 	}
+	closers = append(closers, func(ctx context.Context) {
+		if err := traceShutdown(ctx); err != nil {
+			log.Warn("trace exporter shutdown", "error", err)
+		}
+	})
 
-	eng := engine.New(engine.Options{})
+	eng := engine.New(engine.Options{
+		MaxQueue:        o.maxQueue,
+		DecisionTimeout: o.decisionTimeout,
+		OnPanic:         func(p any) { log.Error("recovered from panic in a decision whose caller had gone", "panic", p) },
+	})
 	srv := server.New(server.Config{
 		Engine:            eng,
 		Logger:            log,
@@ -135,130 +174,140 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		ServerOptions:     append(traceOpts, grpc.ChainStreamInterceptor(m.StreamServerInterceptor())),
 	})
 	m.InitializeGRPC(srv.GRPC())
-
 	mgr, err := newBundleManager(o, eng, srv, m, log)
 	if err != nil {
 		return err
 	}
-
-	lis, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.addr, err)
-	}
-	var stopping atomic.Bool
-	var wg sync.WaitGroup
-	defer wg.Wait()
-
-	var httpSrv *http.Server
-	metricsAddr := ""
-	if o.metricsAddr != "" {
-		mlis, err := net.Listen("tcp", o.metricsAddr)
-		if err != nil {
-			lis.Close()
-			return fmt.Errorf("listen on %s: %w", o.metricsAddr, err)
+	var adminSrv *grpc.Server
+	if o.adminAddr != "" {
+		if adminSrv, err = newAdminServer(o, mgr, log); err != nil {
+			return err
 		}
-		metricsAddr = mlis.Addr().String()
-		httpSrv = m.NewServer(o.metricsAddr, func() error {
+	}
+
+	// Every port, before anything serves.
+	lis, err := listen.Listen(o.addr, listen.Options{MaxConns: o.maxConnections})
+	if err != nil {
+		return err
+	}
+	closers = append(closers, func(context.Context) { lis.Close() })
+	var mlis, alis, plis net.Listener
+	for _, l := range []struct {
+		addr string
+		lis  *net.Listener
+	}{{o.metricsAddr, &mlis}, {o.adminAddr, &alis}, {o.pprofAddr, &plis}} {
+		if l.addr == "" {
+			continue
+		}
+		if *l.lis, err = net.Listen("tcp", l.addr); err != nil {
+			return fmt.Errorf("listen on %s: %w", l.addr, err)
+		}
+		closers = append(closers, func(context.Context) { (*l.lis).Close() })
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	var stopping atomic.Bool
+	// serveOn runs one server until shutdown; a server that stops on its
+	// own stops everything.
+	serveOn := func(name string, run func() error) {
+		g.Go(func() error {
+			err := run()
+			if gctx.Err() != nil || errors.Is(err, http.ErrServerClosed) || errors.Is(err, grpc.ErrServerStopped) {
+				return nil
+			}
+			if err == nil {
+				err = errors.New("stopped")
+			}
+			return fmt.Errorf("%s server: %w", name, err)
+		})
+	}
+	serveOn("gRPC", func() error { return srv.Serve(lis) })
+	var httpSrv, pprofSrv *http.Server
+	if mlis != nil {
+		live := func() error { return lis.Health(healthWindow) }
+		httpSrv = m.NewServer(o.metricsAddr, live, func() error {
 			switch {
 			case stopping.Load():
 				return errors.New("shutting down")
 			case eng.Active() == nil:
 				return bundles.ErrNotReady
 			}
-			return nil
+			return live()
 		})
-		wg.Go(func() { _ = httpSrv.Serve(mlis) })
+		serveOn("metrics", func() error { return httpSrv.Serve(mlis) })
 	}
-
-	var pprofSrv *http.Server
-	if o.pprofAddr != "" {
-		var plis net.Listener
-		pprofSrv, plis, err = servePprof(o.pprofAddr)
-		if err != nil {
-			lis.Close()
-			return err
-		}
+	if alis != nil {
+		serveOn("admin", func() error { return adminSrv.Serve(alis) })
+	}
+	if plis != nil {
+		pprofSrv = pprofServer()
 		log.Info("serving profiles", "pprof_addr", plis.Addr().String())
-		wg.Go(func() { _ = pprofSrv.Serve(plis) })
+		serveOn("pprof", func() error { return pprofSrv.Serve(plis) })
 	}
 
-	var adminSrv *grpc.Server
-	adminAddr := ""
-	if o.adminAddr != "" {
-		adminSrv, err = newAdminServer(o, mgr, log)
-		if err != nil {
-			lis.Close()
-			return err
+	// The first activation (from the source, else the last good bundle)
+	// runs while the ports already answer: until it succeeds health says
+	// NOT_SERVING and Checks get UNAVAILABLE at once.
+	g.Go(func() error {
+		if err := mgr.Start(gctx); err != nil && gctx.Err() == nil {
+			log.Warn("no bundle active yet; retrying the source", "error", err)
 		}
-		alis, err := net.Listen("tcp", o.adminAddr)
-		if err != nil {
-			lis.Close()
-			return fmt.Errorf("listen on %s: %w", o.adminAddr, err)
-		}
-		adminAddr = alis.Addr().String()
-		wg.Go(func() { _ = adminSrv.Serve(alis) })
-	}
-
-	// The first activation: from the source, else the last good bundle.
-	// Until one works health stays NOT_SERVING and Run keeps retrying.
-	if err := mgr.Start(ctx); err != nil {
-		log.Warn("no bundle active yet; retrying the source", "error", err)
-	}
-	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopRun()
-	wg.Go(func() { _ = mgr.Run(runCtx) })
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	wg.Go(func() {
+		return mgr.Run(gctx)
+	})
+	g.Go(func() error {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
 		for {
 			select {
-			case <-runCtx.Done():
-				return
+			case <-gctx.Done():
+				return nil
 			case <-hup:
 				log.Info("SIGHUP: reloading the bundle")
 				mgr.Trigger(bundles.TriggerSignal)
 			}
 		}
 	})
-
-	serveErr := make(chan error, 1)
-	wg.Go(func() { serveErr <- srv.Serve(lis) })
-	log.Info("serving", "addr", lis.Addr().String(), "admin_addr", adminAddr, "metrics_addr", metricsAddr)
-	if listening != nil {
-		listening(lis.Addr().String(), adminAddr, metricsAddr)
-	}
-
-	select {
-	case <-ctx.Done():
-	case err := <-serveErr:
-		if err != nil {
-			log.Error("serve", "error", err)
+	g.Go(func() error {
+		<-gctx.Done()
+		if ctx.Err() != nil {
+			log.Info("shutting down: draining in-flight calls", "timeout", o.shutdownTimeout.String())
 		}
+		stopping.Store(true)
+		srv.Stop(o.shutdownTimeout)
+		if adminSrv != nil {
+			adminSrv.Stop()
+		}
+		shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, h := range []*http.Server{httpSrv, pprofSrv} {
+			if h != nil {
+				_ = h.Shutdown(shutCtx)
+			}
+		}
+		return nil
+	})
+
+	log.Info("serving", "addr", lis.Addr().String(), "admin_addr", addrOf(alis), "metrics_addr", addrOf(mlis))
+	if listening != nil {
+		listening(lis.Addr().String(), addrOf(alis), addrOf(mlis))
 	}
-	log.Info("shutting down: draining in-flight calls", "timeout", o.shutdownTimeout)
-	stopping.Store(true)
-	stopRun()
-	srv.Stop(o.shutdownTimeout)
-	if adminSrv != nil {
-		adminSrv.Stop()
-	}
-	flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := rec.Close(flushCtx); err != nil {
-		log.Warn("decision log not fully flushed", "error", err)
-	}
-	if err := traceShutdown(flushCtx); err != nil {
-		log.Warn("trace exporter shutdown", "error", err)
-	}
-	if httpSrv != nil {
-		_ = httpSrv.Shutdown(flushCtx)
-	}
-	if pprofSrv != nil {
-		_ = pprofSrv.Close()
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// healthWindow is how long an accept that failed for want of descriptors
+// keeps /healthz and /readyz failing.
+const healthWindow = 30 * time.Second
+
+func addrOf(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
 }
 
 // newBundleManager wires the activation pipeline to the engine, health and

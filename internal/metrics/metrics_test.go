@@ -10,7 +10,7 @@ import (
 
 func TestDecisionMetricsMoveByExactAmounts(t *testing.T) {
 	m := New()
-	h := m.Handler(nil)
+	h := m.Handler(nil, nil)
 	m.ObserveDecision(true, time.Millisecond) // history before the first scrape
 	before := metricstest.ScrapeHandler(t, h)
 
@@ -70,7 +70,7 @@ func TestDecisionMetricsMoveByExactAmounts(t *testing.T) {
 func TestDecisionCountersExportedAtZero(t *testing.T) {
 	m := New()
 	m.PreRegisterReasons("consent.missing")
-	s := metricstest.ScrapeHandler(t, m.Handler(nil))
+	s := metricstest.ScrapeHandler(t, m.Handler(nil, nil))
 	for _, want := range [][]string{
 		{"sendgate_decisions_total", "decision", "allow"},
 		{"sendgate_decisions_total", "decision", "deny"},
@@ -93,7 +93,7 @@ func TestReasonCodesCapped(t *testing.T) {
 	for i := range maxReasonCodes + 10 {
 		m.ObserveReason(fmt.Sprintf("code.%d", i))
 	}
-	s := metricstest.ScrapeHandler(t, m.Handler(nil))
+	s := metricstest.ScrapeHandler(t, m.Handler(nil, nil))
 	if n := len(s.Families["sendgate_reasons_total"].GetMetric()); n != maxReasonCodes+1 {
 		t.Errorf("%d code series, want %d plus other", n, maxReasonCodes)
 	}
@@ -113,7 +113,7 @@ func TestBundleMetrics(t *testing.T) {
 	m.BundleAttempt("unchanged")
 	m.BundleAttempt("activated")
 	m.BundleActivated("rev-2", t2)
-	s := metricstest.ScrapeHandler(t, m.Handler(nil))
+	s := metricstest.ScrapeHandler(t, m.Handler(nil, nil))
 
 	for result, want := range map[string]float64{"activated": 2, "refused": 1, "unchanged": 2, "fetch_failed": 0} {
 		if v := s.Value("sendgate_bundle_activations_total", "result", result); v != want {
