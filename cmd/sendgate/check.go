@@ -35,7 +35,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUnusable
+		return parseExit(err)
 	}
 	if *bundlePath != "" && *addr != "" {
 		fmt.Fprintln(stderr, "sendgate check: --bundle and --addr exclude each other")

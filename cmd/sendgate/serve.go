@@ -32,6 +32,9 @@ import (
 
 // serveOptions are the flags of "sendgate serve".
 type serveOptions struct {
+	configFile                   string
+	bundleService                string
+	bundleToken, bundleTokenFile string
 	addr, adminAddr, metricsAddr string
 	bundle, dataDir              string
 	verificationKeys             []string
@@ -52,56 +55,53 @@ type serveOptions struct {
 // listening, when set (by tests), is told the addresses the server bound.
 var listening func(grpcAddr, adminAddr, metricsAddr string)
 
-// envOr returns the environment variable name, or def when it is unset.
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
-}
-
 // keyList collects a repeatable --verification-key flag.
 type keyList []string
 
 func (k *keyList) String() string     { return strings.Join(*k, ",") }
 func (k *keyList) Set(v string) error { *k = append(*k, v); return nil }
 
-func runServe(ctx context.Context, args []string, stderr io.Writer) int {
-	var o serveOptions
+// serveFlags defines the flags of "sendgate serve" on a new flag set
+// filling o. Each is also a key of the --config file and an environment
+// variable SENDGATE_<FLAG> (see loadServeConfig).
+func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.addr, "addr", envOr("SENDGATE_ADDR", ":9090"), "gRPC listen address (env SENDGATE_ADDR)")
-	fs.StringVar(&o.bundle, "bundle", envOr("SENDGATE_BUNDLE", ""), "bundle directory, .tar.gz file or http(s) URL (default: the embedded default bundle; env SENDGATE_BUNDLE)")
-	fs.StringVar(&o.dataDir, "data-dir", envOr("SENDGATE_DATA_DIR", ""), "directory keeping the last good bundle for start-ups while the source is down")
+	fs.StringVar(&o.configFile, "config", "", "YAML file whose keys are these flags' names (env SENDGATE_CONFIG); flags and environment variables override it")
+	fs.StringVar(&o.addr, "addr", ":9090", "gRPC listen address")
+	fs.StringVar(&o.bundle, "bundle", "", "bundle directory, .tar.gz file or http(s) URL (default: the embedded default bundle)")
+	fs.StringVar(&o.bundleService, "bundle-service-config", "", "OPA service configuration (YAML or JSON) for http(s) and oci bundle sources: credentials (bearer, oauth2, client_tls, s3_signing, gcp_metadata, azure_managed_identity), headers, tls")
+	fs.StringVar(&o.bundleToken, "bundle-bearer-token", "", "bearer token presented to the bundle server (prefer --bundle-bearer-token-file)")
+	fs.StringVar(&o.bundleTokenFile, "bundle-bearer-token-file", "", "file holding the bearer token presented to the bundle server, re-read on each fetch")
+	fs.StringVar(&o.dataDir, "data-dir", "", "directory keeping the last good bundle for start-ups while the source is down")
 	fs.Var((*keyList)(&o.verificationKeys), "verification-key", "PEM public key (or ID=PEM) that bundles must be signed with; repeat to rotate keys")
 	fs.StringVar(&o.verificationAlg, "verification-alg", "", "JWS algorithm of the verification keys (e.g. PS256, RS384, HS384); inferred from the key when empty")
 	fs.DurationVar(&o.pollInterval, "poll-interval", 0, "re-fetch the bundle source this often (default 30s for http sources, none for watched files)")
 	fs.BoolVar(&o.skipBundleTests, "skip-bundle-tests", false, "activate bundles without running their own Rego tests")
 	fs.Int64Var(&o.bundleSizeLimit, "bundle-size-limit", bundles.DefaultSizeLimit, "largest bundle accepted, in bytes")
-	fs.StringVar(&o.adminAddr, "admin-addr", envOr("SENDGATE_ADMIN_ADDR", "127.0.0.1:9091"), "AdminService listen address; empty turns it off")
-	fs.StringVar(&o.adminTokenFile, "admin-token-file", envOr("SENDGATE_ADMIN_TOKEN_FILE", ""), "file holding the bearer token admin calls must present")
+	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:9091", "AdminService listen address; empty turns it off")
+	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "file holding the bearer token admin calls must present")
 	fs.StringVar(&o.adminTLSCert, "admin-tls-cert", "", "TLS certificate of the admin listener")
 	fs.StringVar(&o.adminTLSKey, "admin-tls-key", "", "TLS key of the admin listener")
 	fs.StringVar(&o.adminClientCA, "admin-client-ca", "", "CA bundle admitting admin callers by client certificate (mTLS)")
-	fs.StringVar(&o.metricsAddr, "metrics-addr", envOr("SENDGATE_METRICS_ADDR", metrics.DefaultAddr), "/metrics, /healthz and /readyz listen address; empty turns it off")
-	fs.StringVar(&o.logLevel, "log-level", envOr("SENDGATE_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
-	fs.StringVar(&o.pprofAddr, "pprof-addr", envOr("SENDGATE_PPROF_ADDR", ""), "serve Go's /debug/pprof/ profiles on this address, e.g. 127.0.0.1:6060 (default off)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", metrics.DefaultAddr, "/metrics, /healthz and /readyz listen address; empty turns it off")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's /debug/pprof/ profiles on this address, e.g. 127.0.0.1:6060 (default off)")
 	fs.IntVar(&o.maxRecvBytes, "max-request-bytes", server.DefaultMaxRecvBytes, "largest request accepted, in bytes")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM")
 	decisionlog.BindFlags(fs, &o.decisionLog)
-	if err := fs.Parse(args); err != nil {
-		return exitUnusable
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "sendgate serve: unexpected argument %q\n", fs.Arg(0))
-		return exitUnusable
+	return fs
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) int {
+	var o serveOptions
+	fs := serveFlags(&o, stderr)
+	if _, code, ok := loadServeConfig(fs, &o, args, stderr); !ok {
+		return code
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
-		fmt.Fprintf(stderr, "sendgate serve: --log-level: %v\n", err)
-		return exitUnusable
-	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	_ = level.UnmarshalText([]byte(o.logLevel)) // checked by loadServeConfig
+	log := slog.New(slog.NewJSONHandler(stderr, logOptions(level)))
 	tuneGC(log)
 	if err := serve(ctx, o, log); err != nil {
 		log.Error("sendgate serve", "error", err)
@@ -266,7 +266,11 @@ func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m 
 	var src bundles.Source = &bundles.FSSource{FS: policies.FS(), Dir: ".", Name: "embedded default bundle"}
 	if o.bundle != "" {
 		var err error
-		src, err = bundles.NewSource(o.bundle, bundles.SourceOptions{SizeLimit: o.bundleSizeLimit})
+		service, err := bundleService(o)
+		if err != nil {
+			return nil, err
+		}
+		src, err = bundles.NewSource(o.bundle, bundles.SourceOptions{SizeLimit: o.bundleSizeLimit, Service: service})
 		if err != nil {
 			return nil, err
 		}

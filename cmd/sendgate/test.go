@@ -22,7 +22,7 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUnusable
+		return parseExit(err)
 	}
 	if fs.NArg() > 1 {
 		fs.Usage()
