@@ -36,6 +36,7 @@ type serveOptions struct {
 	bundleService                string
 	bundleToken, bundleTokenFile string
 	addr, adminAddr, metricsAddr string
+	httpAddr                     string
 	bundle, dataDir              string
 	verificationKeys             []string
 	verificationAlg              string
@@ -69,6 +70,7 @@ func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.configFile, "config", "", "YAML file whose keys are these flags' names (env SENDGATE_CONFIG); flags and environment variables override it")
 	fs.StringVar(&o.addr, "addr", ":9090", "gRPC listen address")
+	fs.StringVar(&o.httpAddr, "http-addr", ":8080", "HTTP/JSON API listen address (POST /v1/check, /v1/check:batch, GET /openapi.json); empty turns it off")
 	fs.StringVar(&o.bundle, "bundle", "", "bundle directory, .tar.gz file or http(s) URL (default: the embedded default bundle)")
 	fs.StringVar(&o.bundleService, "bundle-service-config", "", "OPA service configuration (YAML or JSON) for http(s) and oci bundle sources: credentials (bearer, oauth2, client_tls, s3_signing, gcp_metadata, azure_managed_identity), headers, tls")
 	fs.StringVar(&o.bundleToken, "bundle-bearer-token", "", "bearer token presented to the bundle server (prefer --bundle-bearer-token-file)")
@@ -169,6 +171,12 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		wg.Go(func() { _ = httpSrv.Serve(mlis) })
 	}
 
+	apiSrv, apiAddr, err := serveHTTPAPI(o, srv, len(traceOpts) > 0, &wg)
+	if err != nil {
+		lis.Close()
+		return err
+	}
+
 	var pprofSrv *http.Server
 	if o.pprofAddr != "" {
 		var plis net.Listener
@@ -223,7 +231,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 
 	serveErr := make(chan error, 1)
 	wg.Go(func() { serveErr <- srv.Serve(lis) })
-	log.Info("serving", "addr", lis.Addr().String(), "admin_addr", adminAddr, "metrics_addr", metricsAddr)
+	log.Info("serving", "addr", lis.Addr().String(), "http_addr", apiAddr, "admin_addr", adminAddr, "metrics_addr", metricsAddr)
 	if listening != nil {
 		listening(lis.Addr().String(), adminAddr, metricsAddr)
 	}
@@ -238,6 +246,11 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	log.Info("shutting down: draining in-flight calls", "timeout", o.shutdownTimeout)
 	stopping.Store(true)
 	stopRun()
+	if apiSrv != nil {
+		apiCtx, cancelAPI := context.WithTimeout(context.Background(), o.shutdownTimeout)
+		_ = apiSrv.Shutdown(apiCtx)
+		cancelAPI()
+	}
 	srv.Stop(o.shutdownTimeout)
 	if adminSrv != nil {
 		adminSrv.Stop()
