@@ -42,7 +42,7 @@ func TestInProcessRunsTheInterceptors(t *testing.T) {
 			return h(ctx, req)
 		}
 	}
-	eng := engine.New()
+	eng := engine.New(engine.Options{})
 	eng.Activate(testkit.DefaultPolicy(t))
 	srv := server.New(server.Config{
 		Engine:            eng,

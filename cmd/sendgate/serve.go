@@ -23,6 +23,7 @@ import (
 	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/internal/decisionlog"
 	"github.com/sendgate/sendgate/internal/engine"
+	"github.com/sendgate/sendgate/internal/engine/opafast"
 	"github.com/sendgate/sendgate/internal/metrics"
 	"github.com/sendgate/sendgate/internal/observe"
 	"github.com/sendgate/sendgate/internal/tracing"
@@ -104,7 +105,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(o.logLevel)) // checked by loadServeConfig
 	log := slog.New(slog.NewJSONHandler(stderr, logOptions(level)))
-	tuneGC(log)
+	opafast.TuneGC(log)
 	if err := serve(ctx, o, log); err != nil {
 		log.Error("sendgate serve", "error", err)
 		return exitUnusable
@@ -116,7 +117,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 // health turns NOT_SERVING, in-flight calls finish, logs are flushed.
 func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	m := metrics.New()
-	o.decisionLog.OnDrop, o.decisionLog.Log = m.DecisionLogDropped, log
+	o.decisionLog.OnDrop, o.decisionLog.OnWriteError, o.decisionLog.Log = m.DecisionLogDropped, m.DecisionLogWriteFailed, log
 	rec, err := decisionlog.Open(o.decisionLog)
 	if err != nil {
 		return err
@@ -126,7 +127,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		return err
 	}
 
-	eng := engine.New()
+	eng := engine.New(engine.Options{})
 	srv := server.New(server.Config{
 		Engine:            eng,
 		Logger:            log,
