@@ -78,3 +78,14 @@ func parseExit(err error) int {
 	}
 	return exitUnusable
 }
+
+// isCharDevice reports whether r is a terminal (or another character
+// device), from which reading a request would wait for someone to type it.
+func isCharDevice(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
