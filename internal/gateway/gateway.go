@@ -45,6 +45,10 @@ var marshaler = &bodyMarshaler{JSONPb: runtime.JSONPb{
 	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 }}
 
+// statusMarshaler writes error bodies, google.rpc.Status, with only the
+// fields that are set, as gRPC's JSON tools print them.
+var statusMarshaler = &runtime.JSONPb{}
+
 // bodyMarshaler is runtime.JSONPb reading a request body in one pass:
 // JSONPb's decoder scans the body with encoding/json before protojson
 // parses it again, which cost a quarter of the HTTP path's CPU. The body
@@ -79,6 +83,9 @@ func New(cfg Config) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		// Any content type is read as JSON: curl -d sends form encoding.
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
+		runtime.WithErrorHandler(func(ctx context.Context, mux *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+			runtime.DefaultHTTPErrorHandler(ctx, mux, statusMarshaler, w, r, err)
+		}),
 	)
 	if err := sendgatev1.RegisterDecisionServiceHandlerServer(context.Background(), mux, cfg.Service); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
@@ -142,7 +149,7 @@ func tooLarge(w http.ResponseWriter, limit int64) {
 }
 
 func writeStatus(w http.ResponseWriter, code int, st *status.Status) {
-	body, err := marshaler.Marshal(st.Proto())
+	body, err := statusMarshaler.Marshal(st.Proto())
 	if err != nil {
 		http.Error(w, st.Message(), code)
 		return
