@@ -57,6 +57,10 @@ type Server struct {
 	grpc   *grpc.Server
 	health *health.Server
 	log    *slog.Logger
+	// svc and unary are the DecisionService and the interceptors around it,
+	// for InProcess.
+	svc   sendgatev1.DecisionServiceServer
+	unary []grpc.UnaryServerInterceptor
 }
 
 // New builds the server. Health reports NOT_SERVING until SetServing(true).
@@ -87,8 +91,8 @@ func New(cfg Config) *Server {
 		grpc.ChainStreamInterceptor(recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(iserver.RecoverPanic(log)))),
 	}, cfg.ServerOptions...)
 
-	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), log: log}
 	svc := iserver.NewDecisionService(cfg.Engine, cfg.Observer, log)
+	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), log: log, svc: svc, unary: unary}
 	sendgatev1.RegisterDecisionServiceServer(s.grpc, svc)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)

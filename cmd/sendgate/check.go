@@ -35,7 +35,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUnusable
+		return parseExit(err)
 	}
 	if *bundlePath != "" && *addr != "" && !*explainIt {
 		// With --explain, --bundle names the bundle that explains the
@@ -43,7 +43,9 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintln(stderr, "sendgate check: --bundle and --addr exclude each other (but with --explain)")
 		return exitUnusable
 	}
-	if fs.NArg() > 1 {
+	if fs.NArg() > 1 || (fs.NArg() == 0 && isCharDevice(stdin)) {
+		// With no FILE and a terminal for standard input, say how to use
+		// check rather than wait for a request to be typed.
 		fs.Usage()
 		return exitUnusable
 	}

@@ -34,7 +34,11 @@ import (
 
 // serveOptions are the flags of "sendgate serve".
 type serveOptions struct {
+	configFile                   string
+	bundleService                string
+	bundleToken, bundleTokenFile string
 	addr, adminAddr, metricsAddr string
+	httpAddr                     string
 	bundle, dataDir              string
 	verificationKeys             []string
 	verificationAlg              string
@@ -60,59 +64,57 @@ const defaultDecisionTimeout = 50 * time.Millisecond
 // listening, when set (by tests), is told the addresses the server bound.
 var listening func(grpcAddr, adminAddr, metricsAddr string)
 
-// envOr returns the environment variable name, or def when it is unset.
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
-}
-
 // keyList collects a repeatable --verification-key flag.
 type keyList []string
 
 func (k *keyList) String() string     { return strings.Join(*k, ",") }
 func (k *keyList) Set(v string) error { *k = append(*k, v); return nil }
 
-func runServe(ctx context.Context, args []string, stderr io.Writer) int {
-	var o serveOptions
+// serveFlags defines the flags of "sendgate serve" on a new flag set
+// filling o. Each is also a key of the --config file and an environment
+// variable SENDGATE_<FLAG> (see loadServeConfig).
+func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.addr, "addr", envOr("SENDGATE_ADDR", ":9090"), "gRPC listen address (env SENDGATE_ADDR)")
-	fs.StringVar(&o.bundle, "bundle", envOr("SENDGATE_BUNDLE", ""), "bundle directory, .tar.gz file or http(s) URL (default: the embedded default bundle; env SENDGATE_BUNDLE)")
-	fs.StringVar(&o.dataDir, "data-dir", envOr("SENDGATE_DATA_DIR", ""), "directory keeping the last good bundle for start-ups while the source is down")
+	fs.StringVar(&o.configFile, "config", "", "YAML file whose keys are these flags' names (env SENDGATE_CONFIG); flags and environment variables override it")
+	fs.StringVar(&o.addr, "addr", ":9090", "gRPC listen address")
+	fs.StringVar(&o.httpAddr, "http-addr", ":8080", "HTTP/JSON API listen address (POST /v1/check, /v1/check:batch, GET /openapi.json); empty turns it off")
+	fs.StringVar(&o.bundle, "bundle", "", "bundle directory, .tar.gz file, http(s) URL, oci://REGISTRY/REPO[:TAG] or file:// URL (default: the embedded default bundle)")
+	fs.StringVar(&o.bundleService, "bundle-service-config", "", "OPA service configuration (YAML or JSON) for http(s) and oci bundle sources: credentials (bearer, oauth2, client_tls, s3_signing, gcp_metadata, azure_managed_identity), headers, tls")
+	fs.StringVar(&o.bundleToken, "bundle-bearer-token", "", "bearer token presented to the bundle server (prefer --bundle-bearer-token-file)")
+	fs.StringVar(&o.bundleTokenFile, "bundle-bearer-token-file", "", "file holding the bearer token presented to the bundle server, re-read on each fetch")
+	fs.StringVar(&o.dataDir, "data-dir", "", "directory keeping the last good bundle for start-ups while the source is down")
 	fs.Var((*keyList)(&o.verificationKeys), "verification-key", "PEM public key (or ID=PEM) that bundles must be signed with; repeat to rotate keys")
 	fs.StringVar(&o.verificationAlg, "verification-alg", "", "JWS algorithm of the verification keys (e.g. PS256, RS384, HS384); inferred from the key when empty")
 	fs.DurationVar(&o.pollInterval, "poll-interval", 0, "re-fetch the bundle source this often (default 30s for http sources, none for watched files)")
 	fs.BoolVar(&o.skipBundleTests, "skip-bundle-tests", false, "activate bundles without running their own Rego tests")
 	fs.Int64Var(&o.bundleSizeLimit, "bundle-size-limit", bundles.DefaultSizeLimit, "largest bundle accepted, in bytes")
-	fs.StringVar(&o.adminAddr, "admin-addr", envOr("SENDGATE_ADMIN_ADDR", "127.0.0.1:9091"), "AdminService listen address; empty turns it off")
-	fs.StringVar(&o.adminTokenFile, "admin-token-file", envOr("SENDGATE_ADMIN_TOKEN_FILE", ""), "file holding the bearer token admin calls must present")
+	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:9091", "AdminService listen address; empty turns it off")
+	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "file holding the bearer token admin calls must present")
 	fs.StringVar(&o.adminTLSCert, "admin-tls-cert", "", "TLS certificate of the admin listener")
 	fs.StringVar(&o.adminTLSKey, "admin-tls-key", "", "TLS key of the admin listener")
 	fs.StringVar(&o.adminClientCA, "admin-client-ca", "", "CA bundle admitting admin callers by client certificate (mTLS)")
-	fs.StringVar(&o.metricsAddr, "metrics-addr", envOr("SENDGATE_METRICS_ADDR", metrics.DefaultAddr), "/metrics, /healthz and /readyz listen address; empty turns it off")
-	fs.StringVar(&o.logLevel, "log-level", envOr("SENDGATE_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
-	fs.StringVar(&o.pprofAddr, "pprof-addr", envOr("SENDGATE_PPROF_ADDR", ""), "serve Go's /debug/pprof/ profiles on this address, e.g. 127.0.0.1:6060 (default off)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", metrics.DefaultAddr, "/metrics, /healthz and /readyz listen address; empty turns it off")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's /debug/pprof/ profiles on this address, e.g. 127.0.0.1:6060 (default off)")
 	fs.IntVar(&o.maxRecvBytes, "max-request-bytes", server.DefaultMaxRecvBytes, "largest request accepted, in bytes")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM")
 	fs.DurationVar(&o.decisionTimeout, "decision-timeout", defaultDecisionTimeout, "longest one decision's evaluation may take; the bundle manifest's metadata.sendgate.decision_timeout overrides it")
 	fs.IntVar(&o.maxQueue, "max-queue", opafast.DefaultMaxQueue, "decisions that may wait for a free processor; beyond, calls get RESOURCE_EXHAUSTED at once")
 	fs.IntVar(&o.maxConnections, "max-connections", 0, "connections the gRPC port keeps open at once (default: the descriptor limit less 64)")
 	decisionlog.BindFlags(fs, &o.decisionLog)
-	if err := fs.Parse(args); err != nil {
-		return exitUnusable
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "sendgate serve: unexpected argument %q\n", fs.Arg(0))
-		return exitUnusable
+	return fs
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) int {
+	var o serveOptions
+	fs := serveFlags(&o, stderr)
+	if _, code, ok := loadServeConfig(fs, &o, args, stderr); !ok {
+		return code
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
-		fmt.Fprintf(stderr, "sendgate serve: --log-level: %v\n", err)
-		return exitUnusable
-	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	_ = level.UnmarshalText([]byte(o.logLevel)) // checked by loadServeConfig
+	log := slog.New(slog.NewJSONHandler(stderr, logOptions(level)))
 	opafast.TuneGC(log)
 	if err := serve(ctx, o, log); err != nil {
 		log.Error("sendgate serve", "error", err)
@@ -184,6 +186,12 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 			return err
 		}
 	}
+	var apiSrv *http.Server
+	if o.httpAddr != "" {
+		if apiSrv, err = httpAPI(o, srv, len(traceOpts) > 0); err != nil {
+			return err
+		}
+	}
 
 	// Every port, before anything serves.
 	lis, err := listen.Listen(o.addr, listen.Options{MaxConns: o.maxConnections})
@@ -191,11 +199,11 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 		return err
 	}
 	closers = append(closers, func(context.Context) { lis.Close() })
-	var mlis, alis, plis net.Listener
+	var hlis, mlis, alis, plis net.Listener
 	for _, l := range []struct {
 		addr string
 		lis  *net.Listener
-	}{{o.metricsAddr, &mlis}, {o.adminAddr, &alis}, {o.pprofAddr, &plis}} {
+	}{{o.httpAddr, &hlis}, {o.metricsAddr, &mlis}, {o.adminAddr, &alis}, {o.pprofAddr, &plis}} {
 		if l.addr == "" {
 			continue
 		}
@@ -239,6 +247,9 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 	if alis != nil {
 		serveOn("admin", func() error { return adminSrv.Serve(alis) })
 	}
+	if hlis != nil {
+		serveOn("HTTP/JSON", func() error { return apiSrv.Serve(hlis) })
+	}
 	if plis != nil {
 		pprofSrv = pprofServer()
 		log.Info("serving profiles", "pprof_addr", plis.Addr().String())
@@ -274,6 +285,11 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 			log.Info("shutting down: draining in-flight calls", "timeout", o.shutdownTimeout.String())
 		}
 		stopping.Store(true)
+		if apiSrv != nil {
+			apiCtx, cancelAPI := context.WithTimeout(context.Background(), o.shutdownTimeout)
+			_ = apiSrv.Shutdown(apiCtx)
+			cancelAPI()
+		}
 		srv.Stop(o.shutdownTimeout)
 		if adminSrv != nil {
 			adminSrv.Stop()
@@ -288,9 +304,12 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 		return nil
 	})
 
-	log.Info("serving", "addr", lis.Addr().String(), "admin_addr", addrOf(alis), "metrics_addr", addrOf(mlis))
+	log.Info("serving", "addr", lis.Addr().String(), "http_addr", addrOf(hlis), "admin_addr", addrOf(alis), "metrics_addr", addrOf(mlis))
 	if listening != nil {
 		listening(lis.Addr().String(), addrOf(alis), addrOf(mlis))
+	}
+	if httpListening != nil && hlis != nil {
+		httpListening(hlis.Addr().String())
 	}
 	if err := g.Wait(); err != nil {
 		return err
@@ -316,7 +335,11 @@ func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m 
 	var src bundles.Source = &bundles.FSSource{FS: policies.FS(), Dir: ".", Name: "embedded default bundle"}
 	if o.bundle != "" {
 		var err error
-		src, err = bundles.NewSource(o.bundle, bundles.SourceOptions{SizeLimit: o.bundleSizeLimit})
+		service, err := bundleService(o)
+		if err != nil {
+			return nil, err
+		}
+		src, err = bundles.NewSource(o.bundle, bundles.SourceOptions{SizeLimit: o.bundleSizeLimit, Service: service})
 		if err != nil {
 			return nil, err
 		}

@@ -70,6 +70,12 @@ func (r *running) waitServing(t *testing.T) {
 // startServeUnready is startServe without waiting for a bundle.
 func startServeUnready(t *testing.T, mutate func(*serveOptions)) *running {
 	t.Helper()
+	return startServeLogging(t, mutate, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// startServeLogging is startServeUnready logging to log.
+func startServeLogging(t *testing.T, mutate func(*serveOptions), log *slog.Logger) *running {
+	t.Helper()
 	o := serveOptions{
 		addr: "127.0.0.1:0", metricsAddr: "127.0.0.1:0", adminAddr: "",
 		maxRecvBytes: 32 << 20, shutdownTimeout: 10 * time.Second, bundleSizeLimit: 64 << 20,
@@ -83,7 +89,6 @@ func startServeUnready(t *testing.T, mutate func(*serveOptions)) *running {
 	t.Cleanup(func() { listening = nil })
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, done: make(chan error, 1)}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	go func() { r.done <- serve(ctx, o, log) }()
 	select {
 	case a := <-addrs:

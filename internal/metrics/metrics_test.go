@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/buildinfo"
 	"github.com/sendgate/sendgate/internal/metrics/metricstest"
 )
 
@@ -141,4 +142,12 @@ func BenchmarkObserveDecision(b *testing.B) {
 			m.ObserveReason("consent.missing")
 		}
 	})
+}
+
+func TestBuildInfoNamesTheBinary(t *testing.T) {
+	bi := buildinfo.Read()
+	s := metricstest.ScrapeHandler(t, New().Handler(nil, nil))
+	if v := s.Value("sendgate_build_info", "version", bi.Version, "revision", bi.Revision, "goversion", bi.GoVersion); v != 1 {
+		t.Fatalf("sendgate_build_info{version=%q,revision=%q,goversion=%q} = %v, want 1", bi.Version, bi.Revision, bi.GoVersion, v)
+	}
 }
