@@ -32,16 +32,7 @@ business_initiated if not window_open
 # marketing: the message is promotional.
 marketing if input.message.category == "CATEGORY_MARKETING"
 
-# template_message: the message is sent as a WhatsApp template.
-template_message if input.message.type == "MESSAGE_TYPE_TEMPLATE"
-
-# has_opt_in: the caller holds an opt-in record (opted_in_at is set). It,
-# like the other facts rules test for being false (opt_in_wording_valid,
-# opt_out_applies, marketing_in_scope, opt_out_offered), defaults to false,
-# so that rules compare it with false rather than negate it, which costs OPA
-# more.
-default has_opt_in := false
-
+# has_opt_in: the caller holds an opt-in record (opted_in_at is set).
 has_opt_in if is_number(input.consent.opted_in_at)
 
 # opted_out: an opt-out is on record that no later opt-in superseded (an opt-out
@@ -62,8 +53,6 @@ wrote_after_opt_out if {
 
 # opt_out_applies: the opt-out blocks this message. A recipient who writes
 # again may get replies, but never marketing.
-default opt_out_applies := false
-
 opt_out_applies if {
 	opted_out
 	not opt_out_lifted
@@ -99,28 +88,16 @@ wording_names_business if {
 }
 
 # opt_in_wording_valid: the wording says what the person agreed to.
-default opt_in_wording_valid := false
-
 opt_in_wording_valid if {
 	wording_names_whatsapp
 	wording_names_business
 }
 
-# valid_opt_in: an opt-in record, not withdrawn, whose wording is valid.
-valid_opt_in if {
-	has_opt_in
-	not opted_out
-	opt_in_wording_valid
-}
-
 # marketing_in_scope: the opt-in covers promotional messages.
-default marketing_in_scope := false
-
 marketing_in_scope if "CATEGORY_MARKETING" in input.consent.scopes
 
 # vertical_status is the business vertical's status in the vertical table;
-# "" when the vertical is not in the table (or empty). Always defined, so
-# that rules compare it rather than negate it, which costs OPA more.
+# "" when the vertical is not in the table (or empty).
 default vertical_status := ""
 
 vertical_status := data.sendgate.verticals[input.business.vertical].status
@@ -128,16 +105,11 @@ vertical_status := data.sendgate.verticals[input.business.vertical].status
 # government_enrolled: the business joined Meta's government program.
 government_enrolled if input.business.government_program.enrolled == true
 
-# marketing_disabled: the bundle forbids promotional messages (2021 edition).
-marketing_disabled if config.marketing_enabled == false
-
 # findings is the Go text analysis of the message body (computed once).
 findings := sendgate.text.analyze(input.message.text)
 
 # opt_out_offered: the message tells the recipient how to stop messages, in
 # its text or with a quick-reply button such as "Stop" or "Afmelden".
-default opt_out_offered := false
-
 opt_out_offered if count(findings.opt_out_instructions) > 0
 
 opt_out_offered if {

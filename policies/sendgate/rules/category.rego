@@ -32,8 +32,6 @@ deny contains reason if {
 # custom:
 #   code: category.mismatch
 deny contains reason if {
-	# The non-promotional categories, written out so that OPA's rule index
-	# skips this rule for MARKETING and unspecified messages.
 	input.message.category in {"CATEGORY_UTILITY", "CATEGORY_AUTHENTICATION", "CATEGORY_SERVICE"}
 	count(facts.findings.promotions) > 0
 	reason := {
@@ -72,8 +70,6 @@ deny contains reason if {
 # custom:
 #   code: category.marketing_disabled
 deny contains reason if {
-	# facts.marketing and facts.marketing_disabled, written as comparisons of
-	# input and data so that OPA's rule index skips this rule unless both hold.
 	input.message.category == "CATEGORY_MARKETING"
 	data.sendgate.config.marketing_enabled == false
 	reason := {

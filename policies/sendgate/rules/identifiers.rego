@@ -12,10 +12,6 @@ package sendgate.rules.identifiers
 
 import data.sendgate.facts
 
-# Each finding is looked up by its type in the tables of reasons below, one
-# entry per reason code, rather than matched by one rule per code: a message
-# with no findings then evaluates two rules here instead of seven.
-
 # METADATA
 # title: Asks for a sensitive identifier
 # description: >-
