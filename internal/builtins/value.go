@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -19,6 +20,9 @@ var (
 	keyOptOutInstructions = ast.StringTerm("opt_out_instructions")
 	keyNotices            = ast.StringTerm("notices")
 	keyPartials           = ast.StringTerm("partials")
+	keyLanguage           = ast.StringTerm("language")
+	keyLanguages          = ast.StringTerm("languages")
+	keyCompact            = ast.StringTerm("compact")
 	keyType               = ast.StringTerm("type")
 	keyScheme             = ast.StringTerm("scheme")
 	keyMasked             = ast.StringTerm("masked")
@@ -34,7 +38,8 @@ var (
 
 // FindingsValue converts findings to the object policies read:
 // {"identifiers": [...], "requests": [...], "promotions": [...], "passcodes": [...],
-// "opt_out_instructions": [...], "notices": [...], "partials": [...]}.
+// "opt_out_instructions": [...], "notices": [...], "partials": [...], "language": "en"}.
+// Promotions carry the languages whose lists hold them, IBANs their compact form.
 // Every key is present; lists may be empty.
 //
 // A text seen for the first time is converted on the decision's path, and a
@@ -48,13 +53,19 @@ func FindingsValue(f *textscan.Findings) ast.Value {
 	b := newValueBuilder(f)
 	ids := make([]*ast.Term, len(f.Identifiers))
 	for i, id := range f.Identifiers {
-		ids[i] = b.Term(ast.NewObject(
+		items := [6][2]*ast.Term{
 			ast.Item(keyType, b.String(id.Type)),
 			ast.Item(keyScheme, b.String(id.Scheme)),
 			ast.Item(keyMasked, b.String(id.Masked)),
 			ast.Item(keyStart, b.position(id.Start)),
 			ast.Item(keyEnd, b.position(id.End)),
-		))
+		}
+		n := 5
+		if id.Compact != "" {
+			items[5] = ast.Item(keyCompact, b.String(id.Compact))
+			n = 6
+		}
+		ids[i] = b.Term(ast.NewObject(items[:n]...))
 	}
 	reqs := make([]*ast.Term, len(f.Requests))
 	for i, r := range f.Requests {
@@ -75,8 +86,43 @@ func FindingsValue(f *textscan.Findings) ast.Value {
 		ast.Item(keyOptOutInstructions, b.matches(f.OptOutInstructions, false)),
 		ast.Item(keyNotices, b.matches(f.Notices, false)),
 		ast.Item(keyPartials, b.matches(f.Partials, false)),
+		ast.Item(keyLanguage, b.language(f.Language)),
 	)
 }
+
+// languageTerms are the terms of language codes, shared by every conversion.
+var languageTerms sync.Map
+
+func (b *valueBuilder) language(code string) *ast.Term {
+	if t, ok := languageTerms.Load(code); ok {
+		return t.(*ast.Term)
+	}
+	t, _ := languageTerms.LoadOrStore(code, ast.StringTerm(code))
+	return t.(*ast.Term)
+}
+
+// languages is a promotion's language list as a term; the lists are shared
+// by the lexicon's phrases, so their terms are made once each.
+func (b *valueBuilder) languages(codes []string) *ast.Term {
+	if len(codes) == 0 {
+		return emptyLanguages
+	}
+	key := strings.Join(codes, ",")
+	if t, ok := languageLists.Load(key); ok {
+		return t.(*ast.Term)
+	}
+	terms := make([]*ast.Term, len(codes))
+	for i, c := range codes {
+		terms[i] = b.language(c)
+	}
+	t, _ := languageLists.LoadOrStore(key, ast.ArrayTerm(terms...))
+	return t.(*ast.Term)
+}
+
+var (
+	emptyLanguages = ast.ArrayTerm()
+	languageLists  sync.Map
+)
 
 // kindTerms are the terms of the kinds the analysis reports.
 var kindTerms = map[string]*ast.Term{}
@@ -94,7 +140,7 @@ type valueBuilder struct {
 
 func newValueBuilder(f *textscan.Findings) *valueBuilder {
 	matches := len(f.Promotions) + len(f.Passcodes) + len(f.OptOutInstructions) + len(f.Notices) + len(f.Partials)
-	n := 7 + 6*len(f.Identifiers) + 7*len(f.Requests) + 6*matches
+	n := 8 + 7*len(f.Identifiers) + 7*len(f.Requests) + 7*matches
 	return &valueBuilder{termblock.New(n)}
 }
 
@@ -132,7 +178,7 @@ func (b *valueBuilder) array(elems []*ast.Term) *ast.Term {
 func (b *valueBuilder) matches(ms []textscan.Match, excerpt bool) *ast.Term {
 	terms := make([]*ast.Term, len(ms))
 	for i, m := range ms {
-		items := [5][2]*ast.Term{
+		items := [6][2]*ast.Term{
 			ast.Item(keyKind, b.kind(m.Kind)),
 			ast.Item(keyTerm, b.String(m.Term)),
 			ast.Item(keyStart, b.position(m.Start)),
@@ -141,7 +187,8 @@ func (b *valueBuilder) matches(ms []textscan.Match, excerpt bool) *ast.Term {
 		n := 4
 		if excerpt {
 			items[4] = ast.Item(keyExcerpt, b.String(m.Excerpt))
-			n = 5
+			items[5] = ast.Item(keyLanguages, b.languages(m.Languages))
+			n = 6
 		}
 		terms[i] = b.Term(ast.NewObject(items[:n]...))
 	}

@@ -33,14 +33,14 @@ deny contains reason if {
 #   code: category.mismatch
 deny contains reason if {
 	input.message.category in {"CATEGORY_UTILITY", "CATEGORY_AUTHENTICATION", "CATEGORY_SERVICE"}
-	count(facts.findings.promotions) > 0
+	count(facts.promotions) > 0
 	reason := {
 		"code": "category.mismatch",
 		"message": sprintf(
 			"The text is promotional, which a %s message may not be. Send it as MARKETING (with a marketing opt-in), or remove the promotion.",
 			[facts.category_name(input.message.category)],
 		),
-		"evidence": facts.findings.promotions[0].excerpt, # the first, as findings are in text order
+		"evidence": facts.promotions[0].excerpt, # the first, as findings are in text order
 	}
 }
 
@@ -75,5 +75,26 @@ deny contains reason if {
 	reason := {
 		"code": "category.marketing_disabled",
 		"message": "This policy bundle does not allow promotional messages. Do not send MARKETING messages.",
+	}
+}
+
+# METADATA
+# title: Marketing paused in the recipient's region
+# description: >-
+#   "Meta ... paused marketing to US +1 numbers from 1 Apr 2025." A MARKETING
+#   message to a recipient whose country calling code, read from
+#   recipient.phone, is in config.marketing_paused_calling_codes.
+# custom:
+#   code: category.marketing_paused_region
+deny contains reason if {
+	input.message.category == "CATEGORY_MARKETING"
+	some code in data.sendgate.config.marketing_paused_calling_codes
+	startswith(input.recipient.phone, concat("", ["+", code]))
+	reason := {
+		"code": "category.marketing_paused_region",
+		"message": sprintf(
+			"Marketing messages to +%s numbers are paused. Do not send MARKETING to this recipient; UTILITY, AUTHENTICATION and SERVICE messages may still go.",
+			[code],
+		),
 	}
 }

@@ -26,11 +26,13 @@ deny contains {"code": r.code, "message": r.message, "evidence": request.evidenc
 # METADATA
 # title: Discloses a sensitive identifier
 # description: >-
-#   The text contains a full identifier of a type that disclosed holds; the
-#   reason is that entry's, with the masked identifier as evidence.
+#   The text contains a full identifier of a type that disclosed holds, other
+#   than one of the business's own accounts; the reason is that entry's, with
+#   the masked identifier as evidence.
 deny contains {"code": r.code, "message": r.message, "evidence": identifier.masked} if {
 	some identifier in facts.findings.identifiers
 	r := disclosed[identifier.type]
+	not facts.own_account(identifier)
 }
 
 # METADATA
