@@ -82,7 +82,8 @@ type LexiconSpec struct {
 	// WordClasses are single words the grammar reads around a verb:
 	// "agents" (the business as subject: "we", "wir"), "auxiliaries" (a
 	// statement, not a request: "will", "zullen"), "negators" ("not",
-	// "niet"), "copulas" (a noun followed by one is a subject: "is", "ist").
+	// "niet"), "copulas" (a noun followed by one is a subject: "is", "ist"),
+	// "modals" and "adverbs" (read past: "we can send", "we then send").
 	WordClasses map[string][]string `json:"word_classes"`
 	// OptOutVerbs followed by an opt-out keyword make an opt-out instruction
 	// ("reply STOP", "répondez ARRÊT", "stuur STOP").
@@ -120,11 +121,14 @@ const (
 	wordAuxiliary
 	wordNegator
 	wordCopula
+	wordModal
+	wordAdverb
 )
 
 // wordClassNames are the keys word_classes accepts.
 var wordClassNames = map[string]wordClass{
 	"agents": wordAgent, "auxiliaries": wordAuxiliary, "negators": wordNegator, "copulas": wordCopula,
+	"modals": wordModal, "adverbs": wordAdverb,
 }
 
 // kind is what a lexicon phrase signals.
