@@ -223,7 +223,7 @@ func (a *analysis) asking(c clause, v *clauseView, n hit) (hit, bool) {
 				found, ok = h, true
 			}
 		case kindCue:
-			if !subject {
+			if !subject && a.directive(c, h) {
 				found, ok = h, true
 			}
 		case kindQuestion:

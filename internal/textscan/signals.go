@@ -30,6 +30,9 @@ func (a *analysis) findPasscodes() {
 	a.cv.cues = cues
 	lo := 0
 	for i, code := range a.codes {
+		if a.referenceBefore(code.start) {
+			continue // "order 4711", "tracking code: 38291": a reference, not a passcode
+		}
 		for lo < len(cues) && cues[lo].end+passcodeClauseReach < code.start {
 			lo++
 		}
@@ -53,6 +56,20 @@ func (a *analysis) findPasscodes() {
 			}
 		}
 	}
+}
+
+// referenceBefore reports whether a reference word ("order", "booking",
+// "bestelling") ends at most 14 bytes before pos in the same clause.
+func (a *analysis) referenceBefore(pos int32) bool {
+	for _, h := range a.hits[a.firstHitFrom(pos-14-a.maxHitLen):] {
+		if h.start >= pos {
+			break
+		}
+		if h.end <= pos && pos-h.end <= 14 && a.lex.phrases[h.phrase].kind == kindReference && !hasBreak(a.text, int(h.end), int(pos)) {
+			return true
+		}
+	}
+	return false
 }
 
 // distance is the gap in bytes between h and [start, end), or -1 when they
@@ -187,17 +204,56 @@ func (a *analysis) findPercentOff() {
 	}
 }
 
-// findOptOuts reports opt-out instructions, longest first where they overlap.
+// findOptOuts reports opt-out instructions, longest first where they
+// overlap: the listed phrases, and every opt-out verb followed by an
+// opt-out keyword ("répondez ARRÊT", "Responde PARAR", "stuur STOP").
 func (a *analysis) findOptOuts() {
 	lastEnd := int32(-1)
 	for _, h := range a.hits {
 		ph := &a.lex.phrases[h.phrase]
-		if ph.kind != kindOptOut || h.start < lastEnd {
+		if h.start < lastEnd {
 			continue
 		}
-		a.out.OptOutInstructions = append(a.out.OptOutInstructions, Match{Kind: "opt_out_instruction", Term: ph.term, Span: a.span(h.start, h.end)})
-		lastEnd = h.end
+		switch ph.kind {
+		case kindOptOut:
+			a.out.OptOutInstructions = append(a.out.OptOutInstructions, Match{Kind: "opt_out_instruction", Term: ph.term, Span: a.span(h.start, h.end)})
+			lastEnd = h.end
+		case kindOptOutVerb:
+			if end, ok := a.keywordAfter(h.end); ok {
+				a.out.OptOutInstructions = append(a.out.OptOutInstructions, Match{Kind: "opt_out_instruction", Term: ph.term + " " + a.text[h.end:end], Span: a.span(h.start, end)})
+				lastEnd = end
+			}
+		}
 	}
+}
+
+// keywordAfter reads the words after pos, past a blank and an opening
+// quote or colon, and returns the end of the longest run that is an
+// opt-out keyword.
+func (a *analysis) keywordAfter(pos int32) (int32, bool) {
+	s := a.text
+	i := int(pos)
+	for k := 0; k < 3 && i < len(s) && strings.IndexByte(" :\"'*«", s[i]) >= 0; k++ {
+		i++
+	}
+	start, best := i, -1
+	for words := 0; words < a.lex.maxOptOutWords && i < len(s); words++ {
+		j := i
+		for j < len(s) && isWordByte(s[j]) {
+			j++
+		}
+		if j == i {
+			break
+		}
+		if a.lex.optOut[s[start:j]] {
+			best = j
+		}
+		if j >= len(s) || s[j] != ' ' {
+			break
+		}
+		i = j + 1
+	}
+	return int32(best), best > 0
 }
 
 // maxMarkerWords is how many words of a text language() reads for markers.
