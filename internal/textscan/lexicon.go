@@ -83,7 +83,10 @@ type LexiconSpec struct {
 	// "agents" (the business as subject: "we", "wir"), "auxiliaries" (a
 	// statement, not a request: "will", "zullen"), "negators" ("not",
 	// "niet"), "copulas" (a noun followed by one is a subject: "is", "ist"),
-	// "modals" and "adverbs" (read past: "we can send", "we then send").
+	// "modals" and "adverbs" (read past: "we can send", "we then send"),
+	// "contrasts" (end a notice's reach like a comma: "but", "maar") and
+	// "openers" (may stand between a pause and an ask that reopens the
+	// clause: "please", "you", "and").
 	WordClasses map[string][]string `json:"word_classes"`
 	// OptOutVerbs followed by an opt-out keyword make an opt-out instruction
 	// ("reply STOP", "répondez ARRÊT", "stuur STOP").
@@ -123,12 +126,14 @@ const (
 	wordCopula
 	wordModal
 	wordAdverb
+	wordContrast
+	wordOpener
 )
 
 // wordClassNames are the keys word_classes accepts.
 var wordClassNames = map[string]wordClass{
 	"agents": wordAgent, "auxiliaries": wordAuxiliary, "negators": wordNegator, "copulas": wordCopula,
-	"modals": wordModal, "adverbs": wordAdverb,
+	"modals": wordModal, "adverbs": wordAdverb, "contrasts": wordContrast, "openers": wordOpener,
 }
 
 // kind is what a lexicon phrase signals.

@@ -106,7 +106,7 @@ func (a *analysis) findRequests() {
 		v.exceptions = dropContained(v.exceptions)
 		v.idNouns = dropOverlapping(dropContained(v.idNouns), v.exceptions)
 		v.carriers = dropOverlapping(dropContained(v.carriers), v.exceptions)
-		v.addDescriptions(a.text)
+		v.addDescriptions(a.text, a.lex.phrases)
 		v.notices = dropContained(v.notices)
 		v.asks = dropOverlapping(dropContained(v.asks), v.notices)
 		v.docNouns = dropOverlapping(dropContained(v.docNouns), v.exceptions)
@@ -121,29 +121,39 @@ func (a *analysis) findRequests() {
 // addDescriptions adds to idNouns every description of an identifier: a
 // number word followed within descriptionReach bytes by a carrier ("the 16
 // digits on the front of your card", "le numéro de votre passeport"), or
-// right after one ("your card's number"). It takes the carrier's type.
-func (v *clauseView) addDescriptions(text string) {
+// right after one ("your card's number"). It takes the carrier's type. A
+// number word inside a listed noun describes nothing the noun does not say,
+// unless a longer carrier of another type overlaps the noun's end: in "le numéro de votre
+// carte d'identité" the ID card, not the listed "numéro de votre carte",
+// says what the number is.
+func (v *clauseView) addDescriptions(text string, phrases []phrase) {
 	const descriptionReach = 40
 	if len(v.numbers) == 0 || len(v.carriers) == 0 {
 		return
 	}
-	added := false
+	nouns := v.idNouns // sorted, none inside another; descriptions go after
 	for _, n := range v.numbers {
-		if containedInSorted(n, v.idNouns) || overlapsAny(n, v.exceptions) {
+		if overlapsAny(n, v.exceptions) {
 			continue
+		}
+		inside, insideType := int32(-1), "" // the listed noun holding n
+		if b, ok := lastBefore(nouns, n.start+1); ok && b.end >= n.end {
+			inside, insideType = b.end, phrases[b.phrase].sub
 		}
 		for _, c := range v.carriers {
 			after := c.start >= n.end && c.start-n.end <= descriptionReach && !strings.ContainsAny(text[n.end:c.start], ",:;()")
 			before := c.end <= n.start && n.start-c.end <= 3
-			if after || before {
-				d := hit{phrase: c.phrase, start: min(n.start, c.start), end: max(n.end, c.end)}
-				v.idNouns = append(v.idNouns, d)
-				added = true
-				break
+			if !after && !before {
+				continue
 			}
+			if inside >= 0 && (c.end <= inside || c.start >= inside || phrases[c.phrase].sub == insideType) {
+				continue // the noun says it already, or the carrier stands apart
+			}
+			v.idNouns = append(v.idNouns, hit{phrase: c.phrase, start: min(n.start, c.start), end: max(n.end, c.end)})
+			break
 		}
 	}
-	if added {
+	if len(v.idNouns) > len(nouns) {
 		sortHits(v.idNouns)
 	}
 }
@@ -324,41 +334,92 @@ func (a *analysis) wordAfter(c clause, pos int32) wordClass {
 }
 
 // negated reports whether a notice governs noun n: one stands before it in
-// the clause with no pause between ("we will never ask you to share your
-// PIN"), or right after it ("uw pincode vragen wij nooit"). A comma, colon,
-// dash, bracket or "but" ends a notice's reach: "we never ask for your PIN,
-// but please send your IBAN" asks for the IBAN.
+// the clause and no ask opens a new part of the clause between them ("we
+// will never ask you to share your PIN, password or card number"), or one
+// stands right after it with no pause between ("uw pincode vragen wij
+// nooit"). "We never ask for your PIN, but please send your IBAN" asks for
+// the IBAN.
 func (a *analysis) negated(c clause, v *clauseView, n hit) bool {
 	if notice, ok := lastBefore(v.notices, n.start); ok && notice.end <= n.start && !a.reopened(v, notice.end, n.start) {
 		return true
 	}
-	if notice, ok := firstFrom(v.notices, n.end); ok && notice.start-n.end <= 25 && !pause(a.text[n.end:notice.start]) {
+	if notice, ok := firstFrom(v.notices, n.end); ok && notice.start-n.end <= 25 && !a.pause(n.end, notice.start) {
 		return true
 	}
 	return false
 }
 
-// reopened reports whether an ask after a pause stands between a notice
-// (ending at from) and a noun (at to): "we never ask for your PIN, but
-// please send your IBAN". A list of nouns after one notice stays negated.
+// reopened reports whether an ask between a notice (ending at from) and a
+// noun (at to) opens a new part of the clause: a pause stands before it
+// with only openers between ("…, but please send", "…: could you send").
+// A list of nouns after one notice stays negated, and so does a verb-like
+// word inside a noun of the list ("mot de passe").
 func (a *analysis) reopened(v *clauseView, from, to int32) bool {
 	for _, h := range v.asks {
-		if h.start >= from && h.end <= to && pause(a.text[from:h.start]) {
+		if h.start >= from && h.end <= to && a.opensPart(from, h.start) {
 			return true
 		}
 	}
 	return false
 }
 
-// pause reports whether a stretch of folded text ends a notice's reach.
-func pause(s string) bool {
+// opensPart reports whether a pause stands between from and pos with only
+// openers, modals and adverbs between it and pos.
+func (a *analysis) opensPart(from, pos int32) bool {
+	s := a.text
+	i := pos
+	for i > from {
+		for i > from && s[i-1] == ' ' {
+			i--
+		}
+		if i == from {
+			return false
+		}
+		switch s[i-1] {
+		case ',', ':', '(', ')':
+			return true
+		case '-':
+			if i-1 > from && s[i-2] == ' ' {
+				return true
+			}
+		}
+		end := i
+		for i > from && (isWordByte(s[i-1]) || s[i-1] == '\'') {
+			i--
+		}
+		if i == end {
+			return false
+		}
+		cl := a.lex.words[s[i:end]]
+		if cl&wordContrast != 0 {
+			return true
+		}
+		if cl&(wordOpener|wordModal|wordAdverb) == 0 {
+			return false
+		}
+	}
+	return false
+}
+
+// pause reports whether the folded text [from, to) ends a notice's reach:
+// it holds a comma, colon, bracket, dash or a contrasts word ("but").
+func (a *analysis) pause(from, to int32) bool {
+	s := a.text[from:to]
 	if strings.ContainsAny(s, ",:()") || strings.Contains(s, " - ") {
 		return true
 	}
-	for _, w := range []string{" but ", " maar ", " aber ", " pero ", " mas ", " mais ", " however "} {
-		if strings.Contains(" "+s+" ", w) {
+	for i := 0; i < len(s); {
+		for i < len(s) && !isWordByte(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && (isWordByte(s[j]) || s[j] == '\'') {
+			j++
+		}
+		if j > i && a.lex.words[s[i:j]]&wordContrast != 0 {
 			return true
 		}
+		i = j
 	}
 	return false
 }

@@ -94,6 +94,19 @@ func TestAnalyzeRequests(t *testing.T) {
 		{"doc/negated", "We will never ask for a photo of your passport.", ""},
 		{"doc/noun_without_capture_verb", "Remember to bring your passport to the airport.", ""},
 		{"doc/capture_without_document", "Please send us a photo of the damaged shoes.", ""},
+		// A notice's reach: a list of nouns stays negated, even with a
+		// verb-like word inside one of them ("mot de passe"); an ask that
+		// opens a new part of the clause after a pause reopens it.
+		{"fr/negated_list_with_compound_noun", "Nous ne vous demanderons jamais votre code PIN, mot de passe ou numéro de carte par WhatsApp.", ""},
+		{"en/negated_list", "We will never ask for your PIN, password, or card number.", ""},
+		{"en/reopened_by_modal_ask", "We never ask for your PIN, but could you send us your IBAN?", "bank_account"},
+		{"nl/reopened_by_contrast", "Wij vragen nooit om uw pincode, maar stuur ons wel uw IBAN.", "bank_account"},
+		{"en/not_reopened_mid_list", "We will never ask for your PIN, card type or security code.", ""},
+		// A longer carrier of another type overlapping a listed noun's end
+		// says what the number is.
+		{"fr/id_card_number_not_payment_card", "Veuillez indiquer le numéro de votre carte d'identité.", "national_id"},
+		{"fr/bank_card_number_stays_payment_card", "Veuillez indiquer le numéro de votre carte bancaire.", "payment_card"},
+		{"es/credit_card_number_stays_payment_card", "Envíenos el número de tarjeta de crédito.", "payment_card"},
 		// Several clauses, several types
 		{"multi/two_types", "What is your IBAN? And please send us your card number.", "bank_account,payment_card"},
 	}
