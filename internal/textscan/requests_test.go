@@ -107,6 +107,30 @@ func TestAnalyzeRequests(t *testing.T) {
 		{"fr/id_card_number_not_payment_card", "Veuillez indiquer le numéro de votre carte d'identité.", "national_id"},
 		{"fr/bank_card_number_stays_payment_card", "Veuillez indiquer le numéro de votre carte bancaire.", "payment_card"},
 		{"es/credit_card_number_stays_payment_card", "Envíenos el número de tarjeta de crédito.", "payment_card"},
+		// Need verbs with the business as subject, in either word order.
+		{"de/need_verb_inverted", "Für die Auszahlung benötige ich Ihre vollständige Bankverbindung.", "bank_account"},
+		{"en/need_verb_with_auxiliaries", "We will also need your passport number.", "national_id"},
+		{"en/need_verb_not_the_business", "Do you need a new PIN for your card?", ""},
+		{"en/need_verb_negated", "We don't need your card number for this.", ""},
+		// "ne … que" restricts; "ne … pas" negates.
+		{"fr/restrictive_ne_que", "Il ne nous manque plus que votre RIB.", "bank_account"},
+		{"fr/negated_ne_pas", "Il ne nous manque pas votre RIB.", ""},
+		// Clitics glued to an imperative, object pronouns after it.
+		{"es/clitic_glued", "Para desbloquear su tarjeta, escríbanos aquí el PIN.", "payment_card"},
+		{"fr/object_pronoun_after_verb", "Pour débloquer votre carte, écrivez-nous votre code confidentiel.", "payment_card"},
+		{"nl/subject_after_verb", "Zodra de pas klaar is, sturen we je pincode per post.", ""},
+		// An accented copula matches only when written with its accent.
+		{"pt/and_is_not_is", "Por favor, informe o seu NIF e a data de nascimento.", "national_id"},
+		{"pt/accented_copula", "Confirme se o seu NIF é o correto.", ""},
+		{"es/preposition_a_is_no_copula", "Envíe su DNI a nuestro correo.", "national_id"},
+		// An ask after a pause with an object of its own does not reach back.
+		{"es/ask_after_pause_keeps_its_object", "Para abrir la cuenta, envíenos una foto de su DNI.", "document"},
+		// A verb of a list under one negation does not reopen it.
+		{"en/negated_verb_list", "We will never call, text or email you to ask for your card PIN.", ""},
+		// Modal questions and "may I have".
+		{"nl/may_i_have", "Mag ik uw burgerservicenummer?", "national_id"},
+		{"en/modal_question", "Could you let me have your driving licence number?", "national_id"},
+		{"en/modal_question_partial", "Can you confirm the card ending in 1234?", ""},
 		// Several clauses, several types
 		{"multi/two_types", "What is your IBAN? And please send us your card number.", "bank_account,payment_card"},
 	}
