@@ -99,7 +99,9 @@ type LexiconSpec struct {
 	// "objects" (object pronouns: after an ask verb they are its object, not
 	// its subject: "écrivez-nous") and "restrictives" (a negator with one
 	// of them after the verb restricts, it does not negate: "il ne nous
-	// manque que"). A listed word with an accent matches only a word
+	// manque que"), "verb_nouns" (ask verbs that are nouns too: "app",
+	// "text", "WhatsApp") and "determiners" (after one of them a verb noun is
+	// a noun: "via WhatsApp", "la app", "mot de passe"). A listed word with an accent matches only a word
 	// written with one: Portuguese "é" is a copula, "e" is not.
 	WordClasses map[string][]string `json:"word_classes"`
 	// OptOutVerbs followed by an opt-out keyword make an opt-out instruction
@@ -148,6 +150,8 @@ const (
 	wordCoordinator
 	wordObject
 	wordRestrictive
+	wordDeterminer
+	wordVerbNoun
 )
 
 // wordClassNames are the keys word_classes accepts.
@@ -155,6 +159,7 @@ var wordClassNames = map[string]wordClass{
 	"agents": wordAgent, "auxiliaries": wordAuxiliary, "negators": wordNegator, "copulas": wordCopula,
 	"modals": wordModal, "adverbs": wordAdverb, "contrasts": wordContrast, "openers": wordOpener,
 	"coordinators": wordCoordinator, "objects": wordObject, "restrictives": wordRestrictive,
+	"determiners": wordDeterminer, "verb_nouns": wordVerbNoun,
 }
 
 // kind is what a lexicon phrase signals.

@@ -281,19 +281,23 @@ func (v *clauseView) objectAfter(pos int32) bool {
 
 // directive reports whether an ask verb asks the reader: not negated ("do
 // not send"), its subject not the business ("we will send", "wij sturen",
-// "sturen we") nor a statement ("will be sent"). An object pronoun after
-// the verb is no subject ("écrivez-nous").
+// "sturen we") nor a statement ("will be sent"), and not a noun ("via
+// WhatsApp", "in de app"). An object pronoun after the verb is no subject
+// ("écrivez-nous").
 func (a *analysis) directive(c clause, h hit) bool {
 	if cl := a.wordAfter(c, h.end); cl&wordAgent != 0 && cl&wordObject == 0 {
 		return false
 	}
 	pos := h.start
-	for range 3 {
+	for i := range 3 {
 		start, end := a.wordBefore(c, pos)
 		if start < 0 {
 			return true
 		}
 		cl := a.classAt(start, end)
+		if i == 0 && cl&wordDeterminer != 0 && a.lex.words[a.text[h.start:h.end]]&wordVerbNoun != 0 {
+			return false
+		}
 		switch {
 		case cl&(wordNegator|wordAgent|wordAuxiliary) != 0:
 			return false

@@ -131,6 +131,12 @@ func TestAnalyzeRequests(t *testing.T) {
 		{"nl/may_i_have", "Mag ik uw burgerservicenummer?", "national_id"},
 		{"en/modal_question", "Could you let me have your driving licence number?", "national_id"},
 		{"en/modal_question_partial", "Can you confirm the card ending in 1234?", ""},
+		// A verb noun after a determiner is a noun.
+		{"es/verb_noun_after_determiner", "Puede cambiar su número de cuenta desde la app.", ""},
+		{"en/verb_noun_after_preposition", "Our agent will reply via WhatsApp about your new card PIN.", ""},
+		{"en/verb_noun_as_verb", "WhatsApp us your IBAN for the refund.", "bank_account"},
+		// "Someone asks" is a fraud warning.
+		{"nl/someone_asks", "Vraagt iemand via WhatsApp om je pincode? Dat is altijd oplichting.", ""},
 		// Several clauses, several types
 		{"multi/two_types", "What is your IBAN? And please send us your card number.", "bank_account,payment_card"},
 	}
