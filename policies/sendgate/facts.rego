@@ -32,10 +32,13 @@ business_initiated if not window_open
 # marketing: the message is promotional.
 marketing if input.message.category == "CATEGORY_MARKETING"
 
-# has_opt_in: the caller holds an opt-in record that is already in force.
-# An opted_in_at later than send_time (beyond the clock skew) is not yet
-# valid and counts as no opt-in.
+# has_opt_in: the caller holds an opt-in record that is already in force:
+# given at or before send_time, or within the clock skew after it. A later
+# opted_in_at is not yet valid and counts as no opt-in.
 has_opt_in if {
+	is_number(input.consent.opted_in_at)
+	input.consent.opted_in_at <= input.send_time
+} else if {
 	is_number(input.consent.opted_in_at)
 	input.consent.opted_in_at <= input.send_time + clock_skew_ns
 }
@@ -83,10 +86,7 @@ opt_in_needed if marketing
 # folding: "whats app" names WhatsApp, "whatsappening" does not.
 wording_names_whatsapp if config.optin_must_name_whatsapp == false
 
-wording_names_whatsapp if {
-	some name in config.optin_whatsapp_names
-	sendgate.text.mentions(input.consent.wording, name)
-}
+wording_names_whatsapp if sendgate.text.mentions(input.consent.wording, config.optin_whatsapp_names)
 
 # wording_names_business: the opt-in names the business as it signs its
 # messages, on word boundaries: "cafe zoe" names "Café Zoë", "receiving"
@@ -122,35 +122,23 @@ government_area := object.get(config.government_area_aliases, key, key) if {
 # government_enrolled: the business joined Meta's government program.
 government_enrolled if input.business.government_program.enrolled == true
 
-# findings is the Go text analysis of the message body (computed once).
-findings := sendgate.text.analyze(input.message.text)
+# findings is the Go text analysis of the message body (computed once), read
+# in the language the message declares. findings.language is the message's
+# language: the declared one, else the one the text's lexicon words point to
+# ("" when they point nowhere). findings.promotions holds only the
+# promotional signals of that language and those of none ("-20%"), or every
+# signal when the language is unknown: a Spanish "sale" departs; it is no
+# English sale.
+findings := sendgate.text.analyze(input.message.text, declared_language)
 
-# message_language is the language the message is written in: its
-# template's language, else the recipient's locale, else the language the
-# text's lexicon words point to ("" when they point nowhere).
-message_language := language_code(input.message.template.language) if {
-	language_code(input.message.template.language) != ""
-} else := language_code(input.recipient.locale) if {
-	language_code(input.recipient.locale) != ""
-} else := findings.language
+# declared_language is the language tag the message declares: its template's
+# language, else the recipient's locale ("pt_BR" is Portuguese); "" when it
+# declares none.
+default declared_language := ""
 
-# language_code is the language of a tag: "pt_BR" and "pt-BR" are "pt".
-language_code(tag) := lower(substring(trim_space(tag), 0, 2))
-
-# promotions are the promotional signals in the message's own language (a
-# Spanish "sale" departs; it is no English sale). A signal of no particular
-# language ("-20%") counts in any, and so does every signal when the
-# language is unknown.
-promotions := [p |
-	some p in findings.promotions
-	in_message_language(p)
-]
-
-in_message_language(p) if count(p.languages) == 0
-
-in_message_language(_) if message_language == ""
-
-in_message_language(p) if message_language in p.languages
+declared_language := input.message.template.language if {
+	trim_space(input.message.template.language) != ""
+} else := input.recipient.locale
 
 # own_account: the identifier is one of the business's own account numbers
 # (businesses.<id>.own_accounts), which an invoice may show.

@@ -33,14 +33,14 @@ deny contains reason if {
 #   code: category.mismatch
 deny contains reason if {
 	input.message.category in {"CATEGORY_UTILITY", "CATEGORY_AUTHENTICATION", "CATEGORY_SERVICE"}
-	count(facts.promotions) > 0
+	count(facts.findings.promotions) > 0
 	reason := {
 		"code": "category.mismatch",
 		"message": sprintf(
 			"The text is promotional, which a %s message may not be. Send it as MARKETING (with a marketing opt-in), or remove the promotion.",
 			[facts.category_name(input.message.category)],
 		),
-		"evidence": facts.promotions[0].excerpt, # the first, as findings are in text order
+		"evidence": facts.findings.promotions[0].excerpt, # the first, as findings are in text order
 	}
 }
 
@@ -88,6 +88,7 @@ deny contains reason if {
 #   code: category.marketing_paused_region
 deny contains reason if {
 	input.message.category == "CATEGORY_MARKETING"
+	strings.any_prefix_match(trim_prefix(input.recipient.phone, "+"), data.sendgate.config.marketing_paused_calling_codes)
 	some code in data.sendgate.config.marketing_paused_calling_codes
 	startswith(input.recipient.phone, concat("", ["+", code]))
 	reason := {
