@@ -123,22 +123,25 @@ government_area := object.get(config.government_area_aliases, key, key) if {
 government_enrolled if input.business.government_program.enrolled == true
 
 # findings is the Go text analysis of the message body (computed once), read
-# in the language the message declares. findings.language is the message's
-# language: the declared one, else the one the text's lexicon words point to
-# ("" when they point nowhere). findings.promotions holds only the
-# promotional signals of that language and those of none ("-20%"), or every
-# signal when the language is unknown: a Spanish "sale" departs; it is no
-# English sale.
-findings := sendgate.text.analyze(input.message.text, declared_language)
+# in its template's language. It depends on the message alone, the same for
+# every recipient. findings.language is that language, else the one the
+# text's lexicon words point to ("" when they point nowhere), and
+# findings.promotions holds only the promotional signals of that language
+# and those of none ("-20%"), or every signal when the language is unknown:
+# a Spanish "sale" departs; it is no English sale.
+findings := sendgate.text.analyze(input.message.text, template_language)
 
-# declared_language is the language tag the message declares: its template's
-# language, else the recipient's locale ("pt_BR" is Portuguese); "" when it
-# declares none.
-default declared_language := ""
+# template_language is the language of the message's template; "" without one.
+default template_language := ""
 
-declared_language := input.message.template.language if {
-	trim_space(input.message.template.language) != ""
-} else := input.recipient.locale
+template_language := input.message.template.language
+
+# promotions are the promotional signals in the message's own language: its
+# template's language, else the recipient's locale ("pt_BR" is
+# Portuguese), else the language of the text's words.
+promotions := findings.promotions if {
+	trim_space(template_language) != ""
+} else := sendgate.text.analyze(input.message.text, object.get(input, ["recipient", "locale"], "")).promotions
 
 # own_account: the identifier is one of the business's own account numbers
 # (businesses.<id>.own_accounts), which an invoice may show.

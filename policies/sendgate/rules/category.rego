@@ -33,14 +33,14 @@ deny contains reason if {
 #   code: category.mismatch
 deny contains reason if {
 	input.message.category in {"CATEGORY_UTILITY", "CATEGORY_AUTHENTICATION", "CATEGORY_SERVICE"}
-	count(facts.findings.promotions) > 0
+	count(facts.promotions) > 0
 	reason := {
 		"code": "category.mismatch",
 		"message": sprintf(
 			"The text is promotional, which a %s message may not be. Send it as MARKETING (with a marketing opt-in), or remove the promotion.",
 			[facts.category_name(input.message.category)],
 		),
-		"evidence": facts.findings.promotions[0].excerpt, # the first, as findings are in text order
+		"evidence": facts.promotions[0].excerpt, # the first, as findings are in text order
 	}
 }
 
