@@ -141,7 +141,12 @@ template_language := input.message.template.language
 # Portuguese), else the language of the text's words.
 promotions := findings.promotions if {
 	trim_space(template_language) != ""
-} else := sendgate.text.analyze(input.message.text, object.get(input, ["recipient", "locale"], "")).promotions
+} else := sendgate.text.analyze(input.message.text, recipient_locale).promotions
+
+# recipient_locale is the recipient's locale; "" when not given.
+default recipient_locale := ""
+
+recipient_locale := input.recipient.locale
 
 # own_account: the identifier is one of the business's own account numbers
 # (businesses.<id>.own_accounts), which an invoice may show.
