@@ -251,7 +251,7 @@ func (a *analysis) asking(c clause, v *clauseView, n hit) (hit, bool) {
 				found, ok = h, true
 			}
 		case kindAskVerb:
-			if !subject && a.directive(c, h) {
+			if !subject && a.directive(c, h) && !a.modifier(h, n) {
 				found, ok = h, true
 			}
 		}
@@ -266,6 +266,16 @@ func (a *analysis) asking(c clause, v *clauseView, n hit) (hit, bool) {
 		return hit{}, false
 	}
 	return found, true
+}
+
+// modifier reports whether ask verb h is a verb noun standing right before
+// noun n, as part of a compound noun ("safe-drop PIN", "SMS code"): an
+// imperative takes a determiner before its object ("drop us your PIN").
+func (a *analysis) modifier(h, n hit) bool {
+	if n.start < h.end || strings.TrimLeft(a.text[h.end:n.start], " ") != "" {
+		return false
+	}
+	return a.lex.words[a.text[h.start:h.end]]&wordVerbNoun != 0
 }
 
 // objectAfter reports whether a noun, description part, document or

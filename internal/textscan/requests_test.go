@@ -137,6 +137,12 @@ func TestAnalyzeRequests(t *testing.T) {
 		{"en/verb_noun_as_verb", "WhatsApp us your IBAN for the refund.", "bank_account"},
 		// "Someone asks" is a fraud warning.
 		{"nl/someone_asks", "Vraagt iemand via WhatsApp om je pincode? Dat is altijd oplichting.", ""},
+		// A verb noun right before the noun is part of a compound.
+		{"en/verb_noun_modifier", "Your courier needs a 4-digit safe-drop PIN for the locker.", ""},
+		{"en/verb_noun_imperative", "Drop us your PIN here.", "payment_card"},
+		// "Which …?" questions.
+		{"nl/which_question", "Naar welk rekeningnummer mogen we het bedrag terugstorten?", "bank_account"},
+		{"en/which_question_not_an_identifier", "Which order number is this about?", ""},
 		// Several clauses, several types
 		{"multi/two_types", "What is your IBAN? And please send us your card number.", "bank_account,payment_card"},
 	}
