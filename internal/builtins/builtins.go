@@ -107,3 +107,6 @@ func (s *Set) isOptOutKeyword(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, er
 	}
 	return ast.BooleanTerm(s.lex.IsOptOutKeyword(string(str))), nil
 }
+
+// Lexicon returns the compiled lexicon the built-ins are bound to.
+func (s *Set) Lexicon() *textscan.Lexicon { return s.lex }
