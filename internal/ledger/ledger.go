@@ -9,9 +9,9 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
-	"cmp"
 	"errors"
 	"maps"
 	"slices"
