@@ -2,8 +2,7 @@ package embedded
 
 import (
 	"encoding/binary"
-	"encoding/json"
-	"fmt"
+	"errors"
 	"slices"
 	"time"
 
@@ -32,15 +31,15 @@ func idKey(business, id string) []byte {
 	return append(append(k, business...), id...)
 }
 
-func appendUint64(dst []byte, v uint64) []byte { return binary.BigEndian.AppendUint64(dst, v) }
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq) }
 
-func encodeTime(t time.Time) []byte { return binary.BigEndian.AppendUint64(nil, uint64(t.UnixMicro())) }
+func encodeTime(t time.Time) []byte { return binary.BigEndian.AppendUint64(nil, uint64(micros(t))) }
 
 func decodeTime(b []byte) time.Time {
 	if len(b) != 8 {
 		return time.Time{}
 	}
-	return time.UnixMicro(int64(binary.BigEndian.Uint64(b))).UTC()
+	return fromMicros(int64(binary.BigEndian.Uint64(b)))
 }
 
 // micros is a time as stored: microseconds since the epoch, 0 for none.
@@ -58,85 +57,137 @@ func fromMicros(us int64) time.Time {
 	return time.UnixMicro(us).UTC()
 }
 
-// eventRecord is an event as stored; its recipient is in the key.
-type eventRecord struct {
-	ID         string            `json:"i"`
-	Business   string            `json:"b"`
-	Kind       ledger.Kind       `json:"k"`
-	At         int64             `json:"a"`
-	RecordedAt int64             `json:"r"`
-	Channel    string            `json:"c,omitempty"`
-	Wording    string            `json:"w,omitempty"`
-	Scopes     []string          `json:"s,omitempty"`
-	Evidence   map[string]string `json:"e,omitempty"`
-	Scope      ledger.Scope      `json:"o,omitempty"`
-	Source     string            `json:"src,omitempty"`
-	Keyword    string            `json:"kw,omitempty"`
-}
+// An event is stored as: kind, scope (a byte each), at and recorded at
+// (microseconds, 8 bytes each), the recipient (32 bytes), then id,
+// business, channel, wording, source and keyword, the scopes and the
+// evidence (sorted by key), each string preceded by its length (uvarint).
+const eventHeader = 1 + 1 + 8 + 8 + 32
+
+var errCorrupt = errors.New("corrupt record")
 
 func encodeEvent(e *ledger.Event) []byte {
-	b, err := json.Marshal(eventRecord{
-		ID: e.ID, Business: e.BusinessID, Kind: e.Kind, At: micros(e.At), RecordedAt: micros(e.RecordedAt),
-		Channel: e.Channel, Wording: e.Wording, Scopes: e.Scopes, Evidence: e.Evidence,
-		Scope: e.Scope, Source: e.Source, Keyword: e.Keyword,
-	})
-	if err != nil {
-		panic(err) // strings, a slice and a map of strings always marshal
+	n := eventHeader + 6*2 + len(e.ID) + len(e.BusinessID) + len(e.Channel) + len(e.Wording) + len(e.Source) + len(e.Keyword) + 4
+	for _, s := range e.Scopes {
+		n += 1 + len(s)
+	}
+	for k, v := range e.Evidence {
+		n += 4 + len(k) + len(v)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, byte(e.Kind), byte(e.Scope))
+	b = binary.BigEndian.AppendUint64(b, uint64(micros(e.At)))
+	b = binary.BigEndian.AppendUint64(b, uint64(micros(e.RecordedAt)))
+	b = append(b, e.Recipient[:]...)
+	for _, s := range [...]string{e.ID, e.BusinessID, e.Channel, e.Wording, e.Source, e.Keyword} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendUvarint(b, uint64(len(e.Scopes)))
+	for _, s := range e.Scopes {
+		b = appendString(b, s)
+	}
+	keys := make([]string, 0, len(e.Evidence))
+	for k := range e.Evidence {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = appendString(appendString(b, k), e.Evidence[k])
 	}
 	return b
 }
 
-// decodeEvent reads an event stored under key (which holds its recipient).
-func decodeEvent(key, v []byte) (ledger.Event, error) {
-	var r eventRecord
-	if err := json.Unmarshal(v, &r); err != nil {
-		return ledger.Event{}, fmt.Errorf("corrupt event: %w", err)
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+func decodeEvent(b []byte) (ledger.Event, error) {
+	if len(b) < eventHeader {
+		return ledger.Event{}, errCorrupt
 	}
 	e := ledger.Event{
-		ID: r.ID, BusinessID: r.Business, Kind: r.Kind, At: fromMicros(r.At), RecordedAt: fromMicros(r.RecordedAt),
-		Channel: r.Channel, Wording: r.Wording, Scopes: r.Scopes, Evidence: r.Evidence,
-		Scope: r.Scope, Source: r.Source, Keyword: r.Keyword,
+		Kind:       ledger.Kind(b[0]),
+		Scope:      ledger.Scope(b[1]),
+		At:         fromMicros(int64(binary.BigEndian.Uint64(b[2:]))),
+		RecordedAt: fromMicros(int64(binary.BigEndian.Uint64(b[10:]))),
 	}
-	copy(e.Recipient[:], key)
+	copy(e.Recipient[:], b[18:])
+	d := decoder{b: b[eventHeader:]}
+	for _, p := range [...]*string{&e.ID, &e.BusinessID, &e.Channel, &e.Wording, &e.Source, &e.Keyword} {
+		*p = d.string()
+	}
+	if n := d.count(); n > 0 {
+		e.Scopes = make([]string, n)
+		for i := range e.Scopes {
+			e.Scopes[i] = d.string()
+		}
+	}
+	if n := d.count(); n > 0 {
+		e.Evidence = make(map[string]string, n)
+		for range n {
+			k := d.string()
+			e.Evidence[k] = d.string()
+		}
+	}
+	if d.bad {
+		return ledger.Event{}, errCorrupt
+	}
 	return e, nil
 }
 
-// stateRecord is a state as stored, without its erasure time, which lives
-// in the suppress bucket.
-type stateRecord struct {
-	OptInAt        int64    `json:"i,omitempty"`
-	OptInID        string   `json:"id,omitempty"`
-	Channel        string   `json:"c,omitempty"`
-	Wording        string   `json:"w,omitempty"`
-	Scopes         []string `json:"s,omitempty"`
-	Keyword        string   `json:"kw,omitempty"`
-	OptedOutAt     int64    `json:"o,omitempty"`
-	MarketingOutAt int64    `json:"m,omitempty"`
-	LastInboundAt  int64    `json:"l,omitempty"`
+type decoder struct {
+	b   []byte
+	bad bool
 }
 
-func encodeState(s *ledger.State) []byte {
-	r := stateRecord{OptedOutAt: micros(s.OptedOutAt), MarketingOutAt: micros(s.MarketingOptedOutAt), LastInboundAt: micros(s.LastInboundAt)}
-	if o := s.OptIn; o != nil {
-		r.OptInAt, r.OptInID, r.Channel, r.Wording, r.Scopes, r.Keyword = micros(o.At), o.EventID, o.Channel, o.Wording, o.Scopes, o.Keyword
+func (d *decoder) count() int {
+	n, w := binary.Uvarint(d.b)
+	if w <= 0 || n > uint64(len(d.b)) {
+		d.bad = true
+		d.b = nil
+		return 0
 	}
-	b, err := json.Marshal(r)
-	if err != nil {
-		panic(err)
+	d.b = d.b[w:]
+	return int(n)
+}
+
+func (d *decoder) string() string {
+	n := d.count()
+	if n > len(d.b) {
+		d.bad = true
+		d.b = nil
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// stateRecord is the stored part of a subject's state: the latest opt-in
+// by its event (whose wording and scopes stay in the event), the latest
+// opt-outs and the latest inbound message. The erasure time lives in the
+// suppress bucket.
+type stateRecord struct {
+	optInSeq                             uint64
+	optInAt, optedOut, marketing, inbound int64
+}
+
+const stateSize = 5 * 8
+
+func (r *stateRecord) encode() []byte {
+	b := make([]byte, 0, stateSize)
+	for _, v := range [...]uint64{r.optInSeq, uint64(r.optInAt), uint64(r.optedOut), uint64(r.marketing), uint64(r.inbound)} {
+		b = binary.BigEndian.AppendUint64(b, v)
 	}
 	return b
 }
 
-func decodeState(v []byte) (ledger.State, error) {
-	var r stateRecord
-	if err := json.Unmarshal(v, &r); err != nil {
-		return ledger.State{}, fmt.Errorf("corrupt state: %w", err)
+func decodeStateRecord(b []byte) (stateRecord, error) {
+	if len(b) != stateSize {
+		return stateRecord{}, errCorrupt
 	}
-	s := ledger.State{OptedOutAt: fromMicros(r.OptedOutAt), MarketingOptedOutAt: fromMicros(r.MarketingOutAt), LastInboundAt: fromMicros(r.LastInboundAt)}
-	if r.OptInID != "" || r.OptInAt != 0 {
-		s.OptIn = &ledger.OptIn{At: fromMicros(r.OptInAt), EventID: r.OptInID, Channel: r.Channel, Wording: r.Wording, Scopes: r.Scopes, Keyword: r.Keyword}
-	}
-	return s, nil
+	u := func(i int) uint64 { return binary.BigEndian.Uint64(b[8*i:]) }
+	return stateRecord{optInSeq: u(0), optInAt: int64(u(1)), optedOut: int64(u(2)), marketing: int64(u(3)), inbound: int64(u(4))}, nil
 }
 
 func sortEvents(evs []ledger.Event) { slices.SortStableFunc(evs, ledger.CompareEvents) }

@@ -11,11 +11,14 @@ package embedded
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,16 +30,22 @@ import (
 // FileName is the store's file in the data directory.
 const FileName = "ledger.db"
 
+// initialMmapSize is the file size up to which bbolt never remaps it.
+const initialMmapSize = 1 << 30
+
 // compactSuffix names the file an erasure writes before it replaces FileName.
 const compactSuffix = ".compact"
 
-// Buckets. Keys of state, events and suppress start with the recipient, so
-// that all of a recipient's records lie together for an erasure.
+// Buckets. Events are kept in the order recorded, so that a bulk import
+// appends to the end of the file; the keys of index, state and suppress
+// start with the recipient, so that all of a recipient's records lie
+// together for an erasure and an export.
 var (
 	bMeta     = []byte("meta")     // "key" → the key fingerprint
-	bState    = []byte("state")    // subject → encoded ledger.State (without ErasedAt)
-	bEvents   = []byte("events")   // subject | sequence → encoded event
-	bIDs      = []byte("ids")      // business | event id → events key
+	bEvents   = []byte("events")   // sequence → encoded event
+	bIndex    = []byte("index")    // subject | sequence → nothing
+	bIDs      = []byte("ids")      // business | event id → sequence
+	bState    = []byte("state")    // subject → stateRecord
 	bSuppress = []byte("suppress") // subject ("" business: every business) → erasure time
 	kKey      = []byte("key")
 )
@@ -83,6 +92,10 @@ func Open(dir string) (*Store, error) {
 func openDB(path string) (*bolt.DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: 5 * time.Second, // another process holds the file
+		// Address space, not memory: a file that grows within it is not
+		// remapped, which would copy every page a large import has
+		// touched and wait for every reader.
+		InitialMmapSize: initialMmapSize,
 		// The free list is rebuilt when the file is opened instead of
 		// written by every commit.
 		NoFreelistSync: true,
@@ -92,7 +105,7 @@ func openDB(path string) (*bolt.DB, error) {
 		return nil, fmt.Errorf("open the ledger store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bState, bEvents, bIDs, bSuppress} {
+		for _, b := range [][]byte{bMeta, bEvents, bIndex, bIDs, bState, bSuppress} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -143,53 +156,123 @@ func (s *Store) Record(ctx context.Context, evs []ledger.Event) ([]ledger.Record
 }
 
 func record(tx *bolt.Tx, evs []ledger.Event) ([]ledger.Recorded, error) {
-	state, events, ids, suppress := tx.Bucket(bState), tx.Bucket(bEvents), tx.Bucket(bIDs), tx.Bucket(bSuppress)
+	events, index, ids, state, suppress := tx.Bucket(bEvents), tx.Bucket(bIndex), tx.Bucket(bIDs), tx.Bucket(bState), tx.Bucket(bSuppress)
+	events.FillPercent = 1 // appended in order: fill each page
 	out := make([]ledger.Recorded, len(evs))
-	var key []byte
+	// First the events themselves, appended in the order given; then the
+	// ids, the index and the states, each in key order, so that a large
+	// batch writes each B+tree page by page instead of inserting into the
+	// middle of a page over and over.
+	var news []added
+	first := map[string]int{} // id key → position in news
 	for i := range evs {
 		e := evs[i].Clone()
 		e.At, e.RecordedAt = ledger.Micro(e.At), ledger.Micro(e.RecordedAt)
-		key = subjectKey(key[:0], e.BusinessID, e.Recipient)
+		if len(e.BusinessID) > maxBusinessBytes {
+			return nil, fmt.Errorf("business id longer than %d bytes", maxBusinessBytes)
+		}
 		if e.Kind == ledger.KindErasure {
-			if err := putLater(suppress, key, e.At); err != nil {
+			if err := putLater(suppress, subjectKey(nil, e.BusinessID, e.Recipient), e.At); err != nil {
 				return nil, err
 			}
 			out[i] = ledger.Recorded{Event: e}
 			continue
 		}
-		idKey := idKey(e.BusinessID, e.ID)
-		if at := ids.Get(idKey); at != nil {
-			first, err := decodeEvent(at, events.Get(at))
+		id := idKey(e.BusinessID, e.ID)
+		if j, ok := first[string(id)]; ok {
+			out[i] = ledger.Recorded{Event: news[j].event, Duplicate: true}
+			continue
+		}
+		if seq := ids.Get(id); seq != nil {
+			stored, err := decodeEvent(events.Get(seq))
 			if err != nil {
 				return nil, err
 			}
-			out[i] = ledger.Recorded{Event: first, Duplicate: true}
+			out[i] = ledger.Recorded{Event: stored, Duplicate: true}
 			continue
 		}
 		seq, err := events.NextSequence()
 		if err != nil {
 			return nil, err
 		}
-		ek := appendUint64(append([]byte(nil), key...), seq)
-		if err := events.Put(ek, encodeEvent(&e)); err != nil {
+		if err := events.Put(seqKey(seq), encodeEvent(&e)); err != nil {
 			return nil, err
 		}
-		if err := ids.Put(idKey, ek); err != nil {
+		first[string(id)] = len(news)
+		news = append(news, added{event: e, seq: seq, id: id, subject: subjectKey(nil, e.BusinessID, e.Recipient)})
+		out[i] = ledger.Recorded{Event: e}
+	}
+	slices.SortFunc(news, func(a, b added) int { return bytes.Compare(a.id, b.id) })
+	for _, a := range news {
+		if err := ids.Put(a.id, seqKey(a.seq)); err != nil {
 			return nil, err
 		}
-		var st ledger.State
-		if v := state.Get(key); v != nil {
-			if st, err = decodeState(v); err != nil {
+	}
+	slices.SortFunc(news, func(a, b added) int {
+		return cmp.Or(bytes.Compare(a.subject, b.subject), cmp.Compare(a.seq, b.seq))
+	})
+	for i := 0; i < len(news); {
+		subject := news[i].subject
+		var st stateRecord
+		if v := state.Get(subject); v != nil {
+			var err error
+			if st, err = decodeStateRecord(v); err != nil {
 				return nil, err
 			}
 		}
-		st.Apply(&e)
-		if err := state.Put(key, encodeState(&st)); err != nil {
+		for ; i < len(news) && bytes.Equal(news[i].subject, subject); i++ {
+			a := &news[i]
+			if err := index.Put(append(slices.Clip(a.subject), seqKey(a.seq)...), nil); err != nil {
+				return nil, err
+			}
+			if err := st.apply(events, &a.event, a.seq); err != nil {
+				return nil, err
+			}
+		}
+		if err := state.Put(subject, st.encode()); err != nil {
 			return nil, err
 		}
-		out[i] = ledger.Recorded{Event: e}
 	}
 	return out, nil
+}
+
+// added is an event a Record call stored, with its keys.
+type added struct {
+	event       ledger.Event
+	seq         uint64
+	id, subject []byte
+}
+
+// maxBusinessBytes is the longest business id a key can hold.
+const maxBusinessBytes = 1<<16 - 1
+
+// apply adds event e, stored as seq, to the state as ledger.State.Apply
+// does.
+func (r *stateRecord) apply(events *bolt.Bucket, e *ledger.Event, seq uint64) error {
+	at := micros(e.At)
+	switch e.Kind {
+	case ledger.KindOptIn:
+		replace := r.optInSeq == 0 || at > r.optInAt
+		if !replace && at == r.optInAt {
+			cur, err := decodeEvent(events.Get(seqKey(r.optInSeq)))
+			if err != nil {
+				return err
+			}
+			replace = e.ID > cur.ID
+		}
+		if replace {
+			r.optInSeq, r.optInAt = seq, at
+		}
+	case ledger.KindOptOut:
+		if e.Scope == ledger.ScopeMarketing {
+			r.marketing = max(r.marketing, at)
+		} else {
+			r.optedOut = max(r.optedOut, at)
+		}
+	case ledger.KindInbound:
+		r.inbound = max(r.inbound, at)
+	}
+	return nil
 }
 
 // putLater stores at under key unless a later time is stored there.
@@ -209,12 +292,12 @@ func (s *Store) States(ctx context.Context, subjects []ledger.Subject) ([]ledger
 	defer s.mu.RUnlock()
 	out := make([]ledger.State, len(subjects))
 	err := s.db.View(func(tx *bolt.Tx) error {
-		state, suppress := tx.Bucket(bState), tx.Bucket(bSuppress)
+		events, state, suppress := tx.Bucket(bEvents), tx.Bucket(bState), tx.Bucket(bSuppress)
 		var key []byte
 		for i, sub := range subjects {
 			key = subjectKey(key[:0], sub.BusinessID, sub.Recipient)
 			if v := state.Get(key); v != nil {
-				st, err := decodeState(v)
+				st, err := readState(events, v)
 				if err != nil {
 					return err
 				}
@@ -248,16 +331,9 @@ func (s *Store) History(ctx context.Context, sub ledger.Subject) ([]ledger.Event
 	defer s.mu.RUnlock()
 	var out []ledger.Event
 	err := s.db.View(func(tx *bolt.Tx) error {
-		prefix := subjectKey(nil, sub.BusinessID, sub.Recipient)
-		c := tx.Bucket(bEvents).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			e, err := decodeEvent(k, v)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return nil
+		var err error
+		out, err = subjectEvents(tx, subjectKey(nil, sub.BusinessID, sub.Recipient), nil)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ledger store: %w", err)
@@ -279,18 +355,22 @@ func (s *Store) Erase(ctx context.Context, business string, r ledger.Recipient, 
 	s.mu.RLock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
-		events, ids := tx.Bucket(bEvents), tx.Bucket(bIDs)
+		events, index, ids := tx.Bucket(bEvents), tx.Bucket(bIndex), tx.Bucket(bIDs)
 		prefix := r[:]
 		if business != "" {
 			prefix = subjectKey(nil, business, r)
 		}
-		c := events.Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Seek(prefix) {
-			e, err := decodeEvent(k, v)
+		c := index.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+			sk := bytes.Clone(k[len(k)-8:])
+			e, err := decodeEvent(events.Get(sk))
 			if err != nil {
 				return err
 			}
 			if err := ids.Delete(idKey(e.BusinessID, e.ID)); err != nil {
+				return err
+			}
+			if err := events.Delete(sk); err != nil {
 				return err
 			}
 			if err := c.Delete(); err != nil {
@@ -379,11 +459,11 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
-		events, ids, state := tx.Bucket(bEvents), tx.Bucket(bIDs), tx.Bucket(bState)
+		events, index, ids, state := tx.Bucket(bEvents), tx.Bucket(bIndex), tx.Bucket(bIDs), tx.Bucket(bState)
 		touched := map[string]bool{}
 		c := events.Cursor()
 		for k, v := c.First(); k != nil; {
-			e, err := decodeEvent(k, v)
+			e, err := decodeEvent(v)
 			if err != nil {
 				return err
 			}
@@ -392,7 +472,11 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 				continue
 			}
 			k = bytes.Clone(k) // the page it points into may change with the delete
-			touched[string(k[:len(k)-8])] = true
+			subject := subjectKey(nil, e.BusinessID, e.Recipient)
+			touched[string(subject)] = true
+			if err := index.Delete(append(subject, k...)); err != nil {
+				return err
+			}
 			if err := ids.Delete(idKey(e.BusinessID, e.ID)); err != nil {
 				return err
 			}
@@ -400,27 +484,31 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 				return err
 			}
 			n++
-			k, v = c.Seek(k) // the cursor's position after a delete is the next key's
+			k, v = c.Seek(k) // the next key after the deleted one
 		}
 		for subject := range touched {
-			var evs []ledger.Event
-			c := events.Cursor()
-			prefix := []byte(subject)
-			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				e, err := decodeEvent(k, v)
+			key := []byte(subject)
+			var st stateRecord
+			found := false
+			c := index.Cursor()
+			for k, _ := c.Seek(key); k != nil && bytes.HasPrefix(k, key); k, _ = c.Next() {
+				seq := binary.BigEndian.Uint64(k[len(k)-8:])
+				e, err := decodeEvent(events.Get(k[len(k)-8:]))
 				if err != nil {
 					return err
 				}
-				evs = append(evs, e)
-			}
-			if len(evs) == 0 {
-				if err := state.Delete(prefix); err != nil {
+				if err := st.apply(events, &e, seq); err != nil {
 					return err
 				}
-				continue
+				found = true
 			}
-			st := ledger.Reduce(evs)
-			if err := state.Put(prefix, encodeState(&st)); err != nil {
+			var err error
+			if found {
+				err = state.Put(key, st.encode())
+			} else {
+				err = state.Delete(key)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -439,8 +527,9 @@ func (s *Store) Export(ctx context.Context, business string, fn func(ledger.Even
 	return s.db.View(func(tx *bolt.Tx) error {
 		// Both buckets are in recipient order: merge them, so each
 		// recipient's events and suppression entries come together.
-		ec, sc := tx.Bucket(bEvents).Cursor(), tx.Bucket(bSuppress).Cursor()
-		ek, ev := ec.First()
+		events := tx.Bucket(bEvents)
+		ic, sc := tx.Bucket(bIndex).Cursor(), tx.Bucket(bSuppress).Cursor()
+		ik, _ := ic.First()
 		sk, sv := sc.First()
 		var group []ledger.Event
 		var current []byte
@@ -454,27 +543,27 @@ func (s *Store) Export(ctx context.Context, business string, fn func(ledger.Even
 			group = group[:0]
 			return ctx.Err()
 		}
-		for ek != nil || sk != nil {
-			useEvent := sk == nil || (ek != nil && string(ek[:32]) <= string(sk[:32]))
+		for ik != nil || sk != nil {
+			useIndex := sk == nil || (ik != nil && bytes.Compare(ik[:32], sk[:32]) <= 0)
 			k := sk
-			if useEvent {
-				k = ek
+			if useIndex {
+				k = ik
 			}
-			if current == nil || string(k[:32]) != string(current) {
+			if current == nil || !bytes.Equal(k[:32], current) {
 				if err := flush(); err != nil {
 					return err
 				}
 				current = append(current[:0], k[:32]...)
 			}
-			if useEvent {
-				e, err := decodeEvent(ek, ev)
-				if err != nil {
-					return err
-				}
-				if business == "" || e.BusinessID == business {
+			if useIndex {
+				if b, _ := splitSubject(ik); business == "" || b == business {
+					e, err := decodeEvent(events.Get(ik[len(ik)-8:]))
+					if err != nil {
+						return err
+					}
 					group = append(group, e)
 				}
-				ek, ev = ec.Next()
+				ik, _ = ic.Next()
 				continue
 			}
 			b, r := splitSubject(sk)
@@ -486,6 +575,38 @@ func (s *Store) Export(ctx context.Context, business string, fn func(ledger.Even
 		}
 		return flush()
 	})
+}
+
+// subjectEvents appends the events of the subject whose key is prefix.
+func subjectEvents(tx *bolt.Tx, prefix []byte, out []ledger.Event) ([]ledger.Event, error) {
+	events := tx.Bucket(bEvents)
+	c := tx.Bucket(bIndex).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		e, err := decodeEvent(events.Get(k[len(k)-8:]))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// readState turns a stored stateRecord into a state, reading the opt-in
+// it points at.
+func readState(events *bolt.Bucket, v []byte) (ledger.State, error) {
+	r, err := decodeStateRecord(v)
+	if err != nil {
+		return ledger.State{}, err
+	}
+	st := ledger.State{OptedOutAt: fromMicros(r.optedOut), MarketingOptedOutAt: fromMicros(r.marketing), LastInboundAt: fromMicros(r.inbound)}
+	if r.optInSeq != 0 {
+		e, err := decodeEvent(events.Get(seqKey(r.optInSeq)))
+		if err != nil {
+			return ledger.State{}, err
+		}
+		st.OptIn = &ledger.OptIn{At: e.At, EventID: e.ID, Channel: e.Channel, Wording: e.Wording, Scopes: e.Scopes, Keyword: e.Keyword}
+	}
+	return st, nil
 }
 
 // BindKey implements ledger.Store.
