@@ -168,7 +168,7 @@ func (d *decoder) string() string {
 // opt-outs and the latest inbound message. The erasure time lives in the
 // suppress bucket.
 type stateRecord struct {
-	optInSeq                             uint64
+	optInSeq                              uint64
 	optInAt, optedOut, marketing, inbound int64
 }
 
