@@ -3,9 +3,11 @@ package bundles_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -223,5 +225,45 @@ func TestHMACKeyInferred(t *testing.T) {
 	}
 	if _, err := bundles.Load(unpack(t, tarball), bundles.LoadOptions{Verification: vc}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// countingVerifier is OPA's default signature verifier, counting its calls.
+type countingVerifier struct{ calls atomic.Int32 }
+
+func (v *countingVerifier) VerifyBundleSignature(sc bundle.SignaturesConfig, vc *bundle.VerificationConfig) (map[string]bundle.FileInfo, error) {
+	v.calls.Add(1)
+	return (&bundle.DefaultVerifier{}).VerifyBundleSignature(sc, vc)
+}
+
+// TestLoadVerifiesTheSignatureOnce names a counting verifier in a signed
+// bundle's .signatures.json (OPA picks the verifier a bundle names) and
+// loads it: the signature is checked once, not once by sendgate and again
+// by OPA's reader.
+func TestLoadVerifiesTheSignatureOnce(t *testing.T) {
+	counter := &countingVerifier{}
+	if err := bundle.RegisterVerifier("sendgate-test-counting", counter); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	kp := newECKeys(t, dir, "ec")
+	tarball := repack(t, minimalTarball(t, "signed-1", &bundles.Key{File: kp.priv}), func(files map[string]string) {
+		var sc map[string]any
+		if err := json.Unmarshal([]byte(files[".signatures.json"]), &sc); err != nil {
+			t.Fatal(err)
+		}
+		sc["plugin"] = "sendgate-test-counting"
+		raw, _ := json.Marshal(sc)
+		files[".signatures.json"] = string(raw)
+	})
+	vc, err := bundles.NewVerificationConfig(bundles.Key{File: kp.pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bundles.Load(unpack(t, tarball), bundles.LoadOptions{Verification: vc}); err != nil {
+		t.Fatal(err)
+	}
+	if n := counter.calls.Load(); n != 1 {
+		t.Fatalf("the signature was verified %d times, want once", n)
 	}
 }

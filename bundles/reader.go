@@ -38,16 +38,14 @@ func Load(a *Archive, opts LoadOptions) (*bundle.Bundle, error) {
 	if limit <= 0 {
 		limit = DefaultSizeLimit
 	}
-	r := bundle.NewCustomReader(newArchiveLoader(a)).
+	// The signature has been checked above, once; OPA's reader would check
+	// it again.
+	b, err := bundle.NewCustomReader(newArchiveLoader(a)).
 		WithSizeLimitBytes(limit).
 		WithProcessAnnotations(true).
-		WithBundleEtag(a.ETag)
-	if opts.Verification != nil {
-		r = r.WithBundleVerificationConfig(opts.Verification)
-	} else {
-		r = r.WithSkipBundleVerification(true)
-	}
-	b, err := r.Read()
+		WithBundleEtag(a.ETag).
+		WithSkipBundleVerification(true).
+		Read()
 	if err != nil {
 		return nil, fmt.Errorf("parse bundle: %w", err)
 	}

@@ -71,7 +71,7 @@ func TestSwapUnderLoad(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
 	writeAtomic(t, path, defaultBundle(t, "swap-0", nil))
 
-	eng := engine.New()
+	eng := engine.New(engine.Options{})
 	srv := server.New(server.Config{Engine: eng, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	var (
 		mu    sync.Mutex

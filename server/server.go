@@ -6,7 +6,6 @@ package server
 import (
 	"log/slog"
 	"net"
-	"runtime"
 	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
@@ -39,10 +38,6 @@ type Config struct {
 	UnaryInterceptors []grpc.UnaryServerInterceptor
 	// ServerOptions are added as they are, e.g. a tracing stats handler.
 	ServerOptions []grpc.ServerOption
-	// MaxConcurrentDecisions bounds the decisions evaluated at once, Check
-	// and batch items alike; further calls wait their turn. Zero means
-	// GOMAXPROCS.
-	MaxConcurrentDecisions int
 }
 
 // DecisionObserver is told of every decision, after it is made.
@@ -71,18 +66,12 @@ func New(cfg Config) *Server {
 
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxRecv),
-		// Calls run on long-lived workers, whose stacks stay grown to what
-		// OPA's recursion needs, rather than each on a new goroutine whose
-		// stack must grow again (gRPC still starts a goroutine for a call
-		// that finds every worker busy).
-		grpc.NumStreamWorkers(uint32(4 * runtime.GOMAXPROCS(0))),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(iserver.RecoverPanic(log)))),
 	}, cfg.ServerOptions...)
 
 	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), log: log}
 	svc := iserver.NewDecisionService(cfg.Engine, cfg.Observer, log)
-	svc.SetMaxConcurrent(cfg.MaxConcurrentDecisions)
 	sendgatev1.RegisterDecisionServiceServer(s.grpc, svc)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)

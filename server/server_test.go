@@ -30,7 +30,7 @@ type harness struct {
 // start serves on 127.0.0.1 with the default bundle active unless inactive.
 func start(t *testing.T, inactive bool, observer server.DecisionObserver) *harness {
 	t.Helper()
-	eng := engine.New()
+	eng := engine.New(engine.Options{})
 	srv, conn := testkit.Serve(t, server.Config{Engine: eng, Observer: observer})
 	if !inactive {
 		eng.Activate(testkit.DefaultPolicy(t))

@@ -37,8 +37,10 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err := fs.Parse(args); err != nil {
 		return exitUnusable
 	}
-	if *bundlePath != "" && *addr != "" {
-		fmt.Fprintln(stderr, "sendgate check: --bundle and --addr exclude each other")
+	if *bundlePath != "" && *addr != "" && !*explainIt {
+		// With --explain, --bundle names the bundle that explains the
+		// server's decision.
+		fmt.Fprintln(stderr, "sendgate check: --bundle and --addr exclude each other (but with --explain)")
 		return exitUnusable
 	}
 	if fs.NArg() > 1 {
@@ -79,6 +81,13 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitUnusable
 	}
 	fmt.Fprintln(stdout, string(out))
+	if *explainIt && resp.GetBundleRevision() != ps.Revision() {
+		// An explanation from another revision could name rules the
+		// server never ran.
+		fmt.Fprintf(stderr, "sendgate check: cannot explain: the server decided with bundle revision %q, the local bundle is revision %q; pass --bundle with the bundle the server runs\n",
+			resp.GetBundleRevision(), ps.Revision())
+		return exitUnusable
+	}
 	if *explainIt {
 		if err := explain.Write(stderr, ps, req, resp); err != nil {
 			fmt.Fprintf(stderr, "sendgate check: explain: %v\n", err)

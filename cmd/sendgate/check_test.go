@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,7 +83,7 @@ func startServer(t *testing.T) (sendgatev1.DecisionServiceClient, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New()
+	eng := engine.New(engine.Options{})
 	eng.Activate(ps)
 	srv, conn := testkit.Serve(t, server.Config{Engine: eng})
 	srv.SetServing(true)
@@ -216,5 +217,30 @@ func TestCheckSources(t *testing.T) {
 				t.Fatalf("exit %d, %v; stderr %s", exit, resp, stderr)
 			}
 		})
+	}
+}
+
+// TestCheckExplainsOnlyWithTheServersRevision asks a running server and
+// explains with a local bundle: the explanation is given when the local
+// bundle is the revision the server decided with, and refused (exit 2)
+// when it is another.
+func TestCheckExplainsOnlyWithTheServersRevision(t *testing.T) {
+	_, addr := startServer(t)
+	other := filepath.Join(t.TempDir(), "bundle")
+	if err := os.CopyFS(other, os.DirFS(filepath.Join("..", "..", "policies"))); err != nil {
+		t.Fatal(err)
+	}
+	setRevision(t, other, "not-the-servers")
+
+	exit, resp, stderr := checkCLI(t, validRequestJSON, "--addr", addr, "--explain")
+	if exit != exitOK || resp.GetBundleRevision() == "" || !strings.Contains(stderr, "Decision") {
+		t.Fatalf("same revision: exit %d, %v, stderr %q; want an explained allow", exit, resp, stderr)
+	}
+	exit, _, stderr = checkCLI(t, validRequestJSON, "--addr", addr, "--explain", "--bundle", other)
+	if exit != exitUnusable || !strings.Contains(stderr, `revision "not-the-servers"`) {
+		t.Fatalf("other revision: exit %d, stderr %q; want exit 2 naming both revisions", exit, stderr)
+	}
+	if exit, _, _ = checkCLI(t, validRequestJSON, "--addr", addr, "--bundle", other); exit != exitUnusable {
+		t.Fatalf("--addr with --bundle but no --explain: exit %d, want 2", exit)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/internal/decisionlog"
 	"github.com/sendgate/sendgate/internal/engine"
+	"github.com/sendgate/sendgate/internal/engine/opafast"
 	"github.com/sendgate/sendgate/internal/metrics"
 	"github.com/sendgate/sendgate/internal/observe"
 	"github.com/sendgate/sendgate/internal/tracing"
@@ -102,7 +103,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitUnusable
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
-	tuneGC(log)
+	opafast.TuneGC(log)
 	if err := serve(ctx, o, log); err != nil {
 		log.Error("sendgate serve", "error", err)
 		return exitUnusable
@@ -114,7 +115,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 // health turns NOT_SERVING, in-flight calls finish, logs are flushed.
 func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	m := metrics.New()
-	o.decisionLog.OnDrop, o.decisionLog.Log = m.DecisionLogDropped, log
+	o.decisionLog.OnDrop, o.decisionLog.OnWriteError, o.decisionLog.Log = m.DecisionLogDropped, m.DecisionLogWriteFailed, log
 	rec, err := decisionlog.Open(o.decisionLog)
 	if err != nil {
 		return err
@@ -124,7 +125,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		return err
 	}
 
-	eng := engine.New()
+	eng := engine.New(engine.Options{})
 	srv := server.New(server.Config{
 		Engine:            eng,
 		Logger:            log,

@@ -5,9 +5,8 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/sendgate/sendgate/internal/termblock"
+	"github.com/sendgate/sendgate/internal/engine/opafast"
 	"github.com/sendgate/sendgate/internal/textscan"
-	"github.com/sendgate/sendgate/internal/validate"
 )
 
 // Keys of the findings object, shared so each conversion allocates no key terms.
@@ -41,40 +40,44 @@ var (
 // long promotional one may hold dozens of findings, so the conversion
 // allocates little: the terms come from one block, and kinds and positions
 // are shared terms.
-func FindingsValue(f *textscan.Findings) ast.Value {
+func FindingsValue(f *textscan.Findings) ast.Value { return findingsValue(f, false) }
+
+// findingsValue converts findings; plain allocates every term on its own
+// and shares none, as OPA's own conversions do.
+func findingsValue(f *textscan.Findings, plain bool) ast.Value {
 	if f == nil {
 		f = &textscan.Findings{}
 	}
-	b := newValueBuilder(f)
+	b := newValueBuilder(f, plain)
 	ids := make([]*ast.Term, len(f.Identifiers))
 	for i, id := range f.Identifiers {
 		ids[i] = b.Term(ast.NewObject(
-			ast.Item(keyType, b.String(id.Type)),
-			ast.Item(keyScheme, b.String(id.Scheme)),
-			ast.Item(keyMasked, b.String(id.Masked)),
-			ast.Item(keyStart, b.position(id.Start)),
-			ast.Item(keyEnd, b.position(id.End)),
+			ast.Item(b.key(keyType), b.String(id.Type)),
+			ast.Item(b.key(keyScheme), b.String(id.Scheme)),
+			ast.Item(b.key(keyMasked), b.String(id.Masked)),
+			ast.Item(b.key(keyStart), b.position(id.Start)),
+			ast.Item(b.key(keyEnd), b.position(id.End)),
 		))
 	}
 	reqs := make([]*ast.Term, len(f.Requests))
 	for i, r := range f.Requests {
 		reqs[i] = b.Term(ast.NewObject(
-			ast.Item(keyType, b.String(r.Type)),
-			ast.Item(keyCue, b.String(r.Cue)),
-			ast.Item(keyNoun, b.String(r.Noun)),
-			ast.Item(keyEvidence, b.String(r.Evidence)),
-			ast.Item(keyStart, b.position(r.Start)),
-			ast.Item(keyEnd, b.position(r.End)),
+			ast.Item(b.key(keyType), b.String(r.Type)),
+			ast.Item(b.key(keyCue), b.String(r.Cue)),
+			ast.Item(b.key(keyNoun), b.String(r.Noun)),
+			ast.Item(b.key(keyEvidence), b.String(r.Evidence)),
+			ast.Item(b.key(keyStart), b.position(r.Start)),
+			ast.Item(b.key(keyEnd), b.position(r.End)),
 		))
 	}
 	return ast.NewObject(
-		ast.Item(keyIdentifiers, b.array(ids)),
-		ast.Item(keyRequests, b.array(reqs)),
-		ast.Item(keyPromotions, b.matches(f.Promotions, true)),
-		ast.Item(keyPasscodes, b.matches(f.Passcodes, false)),
-		ast.Item(keyOptOutInstructions, b.matches(f.OptOutInstructions, false)),
-		ast.Item(keyNotices, b.matches(f.Notices, false)),
-		ast.Item(keyPartials, b.matches(f.Partials, false)),
+		ast.Item(b.key(keyIdentifiers), b.array(ids)),
+		ast.Item(b.key(keyRequests), b.array(reqs)),
+		ast.Item(b.key(keyPromotions), b.matches(f.Promotions, true)),
+		ast.Item(b.key(keyPasscodes), b.matches(f.Passcodes, false)),
+		ast.Item(b.key(keyOptOutInstructions), b.matches(f.OptOutInstructions, false)),
+		ast.Item(b.key(keyNotices), b.matches(f.Notices, false)),
+		ast.Item(b.key(keyPartials), b.matches(f.Partials, false)),
 	)
 }
 
@@ -89,17 +92,39 @@ func init() {
 
 // valueBuilder hands out the terms of one findings object.
 type valueBuilder struct {
-	termblock.Block
+	opafast.Block
+	plain bool
 }
 
-func newValueBuilder(f *textscan.Findings) *valueBuilder {
+func newValueBuilder(f *textscan.Findings, plain bool) *valueBuilder {
+	if plain {
+		return &valueBuilder{Block: opafast.NewBlock(0), plain: true}
+	}
 	matches := len(f.Promotions) + len(f.Passcodes) + len(f.OptOutInstructions) + len(f.Notices) + len(f.Partials)
 	n := 7 + 6*len(f.Identifiers) + 7*len(f.Requests) + 6*matches
-	return &valueBuilder{termblock.New(n)}
+	return &valueBuilder{Block: opafast.NewBlock(n)}
+}
+
+// key is a key of the findings object: the shared term, or in plain
+// conversions a term of its own.
+func (b *valueBuilder) key(k *ast.Term) *ast.Term {
+	if b.plain {
+		return ast.NewTerm(k.Value)
+	}
+	return k
+}
+
+// String is a term holding s, shared for the empty string but in plain
+// conversions.
+func (b *valueBuilder) String(s string) *ast.Term {
+	if b.plain {
+		return ast.StringTerm(s)
+	}
+	return b.Block.String(s)
 }
 
 func (b *valueBuilder) kind(k string) *ast.Term {
-	if t, ok := kindTerms[k]; ok {
+	if t, ok := kindTerms[k]; ok && !b.plain {
 		return t
 	}
 	return b.String(k)
@@ -107,17 +132,21 @@ func (b *valueBuilder) kind(k string) *ast.Term {
 
 // position is a rune offset, as a term shared by every conversion.
 func (b *valueBuilder) position(n int) *ast.Term {
-	if terms := positionTerms(); n >= 0 && n < len(terms) {
+	if terms := positionTerms(); n >= 0 && n < len(terms) && !b.plain {
 		return terms[n]
 	}
 	return ast.IntNumberTerm(n)
 }
 
-// positionTerms are the terms of every rune offset into a text the API
-// accepts (at most validate.MaxTextRunes characters), made once: a position
-// then costs a conversion nothing.
+// sharedPositions is how many rune offsets have a shared term: every
+// offset into a text the API accepts (validate.MaxTextRunes, which a test
+// compares). A later offset is correct too, only allocated apiece.
+const sharedPositions = 4096
+
+// positionTerms are the terms of the shared rune offsets, made once: a
+// position then costs a conversion nothing.
 var positionTerms = sync.OnceValue(func() []*ast.Term {
-	terms := make([]*ast.Term, validate.MaxTextRunes+1)
+	terms := make([]*ast.Term, sharedPositions+1)
 	for i := range terms {
 		terms[i] = ast.IntNumberTerm(i)
 	}
@@ -133,14 +162,14 @@ func (b *valueBuilder) matches(ms []textscan.Match, excerpt bool) *ast.Term {
 	terms := make([]*ast.Term, len(ms))
 	for i, m := range ms {
 		items := [5][2]*ast.Term{
-			ast.Item(keyKind, b.kind(m.Kind)),
-			ast.Item(keyTerm, b.String(m.Term)),
-			ast.Item(keyStart, b.position(m.Start)),
-			ast.Item(keyEnd, b.position(m.End)),
+			ast.Item(b.key(keyKind), b.kind(m.Kind)),
+			ast.Item(b.key(keyTerm), b.String(m.Term)),
+			ast.Item(b.key(keyStart), b.position(m.Start)),
+			ast.Item(b.key(keyEnd), b.position(m.End)),
 		}
 		n := 4
 		if excerpt {
-			items[4] = ast.Item(keyExcerpt, b.String(m.Excerpt))
+			items[4] = ast.Item(b.key(keyExcerpt), b.String(m.Excerpt))
 			n = 5
 		}
 		terms[i] = b.Term(ast.NewObject(items[:n]...))

@@ -1,5 +1,13 @@
-// Package decisionlog writes one JSON line per decision, asynchronously,
-// without ever writing the message text, a phone number or identifier digits.
+// Package decisionlog writes one JSON line per decision, asynchronously.
+//
+// A line holds the decision, its reason codes, the request and business
+// ids, the category and type, the bundle revision and the recipient as an
+// HMAC-SHA256 keyed with the recipient hash key — never a phone number,
+// never the whole message text and never a reason's human-readable message.
+// A reason's evidence, though, is an excerpt of the message text (the
+// clause that asked for a card number, the promotional phrase): it is
+// written with every digit masked but the last four of a long run, and left
+// out entirely with --decision-log-evidence=false (Config.OmitEvidence).
 package decisionlog
 
 import (
@@ -76,8 +84,9 @@ type Record struct {
 }
 
 // record turns an entry into its loggable form, hashing the recipient with
-// mac (an HMAC-SHA256 keyed with the recipient key) and re-masking evidence.
-func record(e *Entry, mac hash.Hash) Record {
+// mac (an HMAC-SHA256 keyed with the recipient key) and re-masking evidence,
+// or dropping it when omitEvidence.
+func record(e *Entry, mac hash.Hash, omitEvidence bool) Record {
 	recipient := ""
 	if e.RecipientPhone != "" {
 		mac.Reset()
@@ -97,19 +106,22 @@ func record(e *Entry, mac hash.Hash) Record {
 		Category:       e.Category,
 		Type:           e.Type,
 		Decision:       e.Decision,
-		Reasons:        maskReasons(e.Reasons),
-		Advice:         maskReasons(e.Advice),
+		Reasons:        maskReasons(e.Reasons, omitEvidence),
+		Advice:         maskReasons(e.Advice, omitEvidence),
 		BundleRevision: e.BundleRevision,
 		EvalMicros:     e.EvalDuration.Microseconds(),
 	}
 }
 
-// maskReasons copies reasons with their evidence masked; never nil, so the
-// JSON always holds an array.
-func maskReasons(in []Reason) []Reason {
+// maskReasons copies reasons with their evidence masked, or without it;
+// never nil, so the JSON always holds an array.
+func maskReasons(in []Reason, omitEvidence bool) []Reason {
 	out := make([]Reason, len(in))
 	for i, r := range in {
-		out[i] = Reason{Code: r.Code, Policy: r.Policy, Evidence: MaskDigits(r.Evidence)}
+		out[i] = Reason{Code: r.Code, Policy: r.Policy}
+		if !omitEvidence {
+			out[i].Evidence = MaskDigits(r.Evidence)
+		}
 	}
 	return out
 }

@@ -1,17 +1,44 @@
 package decisionlog
 
-import "flag"
+import (
+	"flag"
+	"strconv"
+)
 
 // DefaultMaxSizeMB is the default --decision-log-max-size-mb.
 const DefaultMaxSizeMB = 100
 
 // BindFlags registers the decision-log flags on fs, filling o when fs is
 // parsed: --decision-log (stdout, off or a file path),
-// --decision-log-max-size-mb, --decision-log-denials-only and
-// --recipient-hash-key-file.
+// --decision-log-max-size-mb, --decision-log-denials-only,
+// --decision-log-evidence and --recipient-hash-key-file.
 func BindFlags(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.Target, "decision-log", "stdout", "decision log: stdout, off, or a file path (rotated by size)")
 	fs.IntVar(&o.MaxSizeMB, "decision-log-max-size-mb", DefaultMaxSizeMB, "rotate the decision log file at this many megabytes")
 	fs.BoolVar(&o.DenialsOnly, "decision-log-denials-only", false, "log only denials")
+	fs.Var((*writeEvidence)(&o.OmitEvidence), "decision-log-evidence", "write reasons' evidence (excerpts of the message text, digits masked); false leaves it out")
 	fs.StringVar(&o.KeyFile, "recipient-hash-key-file", "", "file holding the key (at least 16 bytes) for the recipient HMAC in the decision log; a random per-process key when empty")
 }
+
+// writeEvidence is the --decision-log-evidence flag, the inverse of
+// Options.OmitEvidence.
+type writeEvidence bool
+
+func (w *writeEvidence) String() string {
+	if w == nil {
+		return "true"
+	}
+	return strconv.FormatBool(!bool(*w))
+}
+
+func (w *writeEvidence) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*w = writeEvidence(!v)
+	return nil
+}
+
+// IsBoolFlag lets the flag be given without a value.
+func (w *writeEvidence) IsBoolFlag() bool { return true }

@@ -58,27 +58,35 @@ type Config struct {
 	DenialsOnly bool
 	// RecipientKey keys the recipient HMAC; empty means a random per-process key.
 	RecipientKey []byte
+	// OmitEvidence leaves reasons' evidence (masked excerpts of the message
+	// text) out of the log.
+	OmitEvidence bool
 	// OnDrop, if set, is called once for each entry dropped on a full queue.
 	OnDrop func()
+	// OnWriteError, if set, is called once for each batch of lines the sink
+	// failed to write.
+	OnWriteError func()
 	// Log receives operational messages; nil means slog.Default().
 	Log *slog.Logger
 }
 
 // Logger writes decision entries to a sink from one background goroutine.
 type Logger struct {
-	queue       chan Entry
-	stop        chan struct{}
-	done        chan struct{}
-	closeOnce   sync.Once
-	closed      atomic.Bool
-	dropped     atomic.Uint64
-	writeErrs   atomic.Uint64
-	denialsOnly bool
-	onDrop      func()
-	ephemeral   bool
-	sink        io.Writer
-	log         *slog.Logger
-	key         []byte
+	queue        chan Entry
+	stop         chan struct{}
+	done         chan struct{}
+	closeOnce    sync.Once
+	closed       atomic.Bool
+	dropped      atomic.Uint64
+	writeErrs    atomic.Uint64
+	denialsOnly  bool
+	omitEvidence bool
+	onDrop       func()
+	onWriteErr   func()
+	ephemeral    bool
+	sink         io.Writer
+	log          *slog.Logger
+	key          []byte
 }
 
 // New starts a Logger. With no RecipientKey it generates a random one and
@@ -92,14 +100,16 @@ func New(cfg Config) (*Logger, error) {
 		size = DefaultQueueSize
 	}
 	l := &Logger{
-		queue:       make(chan Entry, size),
-		stop:        make(chan struct{}),
-		done:        make(chan struct{}),
-		denialsOnly: cfg.DenialsOnly,
-		onDrop:      cfg.OnDrop,
-		sink:        cfg.Sink,
-		log:         cfg.Log,
-		key:         cfg.RecipientKey,
+		queue:        make(chan Entry, size),
+		stop:         make(chan struct{}),
+		done:         make(chan struct{}),
+		denialsOnly:  cfg.DenialsOnly,
+		omitEvidence: cfg.OmitEvidence,
+		onDrop:       cfg.OnDrop,
+		onWriteErr:   cfg.OnWriteError,
+		sink:         cfg.Sink,
+		log:          cfg.Log,
+		key:          cfg.RecipientKey,
 	}
 	if l.log == nil {
 		l.log = slog.Default()
@@ -179,7 +189,7 @@ func (l *Logger) run() {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	add := func(e *Entry) {
-		if err := enc.Encode(record(e, mac)); err != nil {
+		if err := enc.Encode(record(e, mac, l.omitEvidence)); err != nil {
 			l.log.Error("decision log: encode entry", "decision_id", e.DecisionID, "error", err)
 		}
 		if buf.Len() >= flushBytes {
@@ -213,6 +223,9 @@ func (l *Logger) write(buf *bytes.Buffer) {
 		return
 	}
 	if _, err := l.sink.Write(buf.Bytes()); err != nil {
+		if l.onWriteErr != nil {
+			l.onWriteErr()
+		}
 		// Logging every failure would flood the process log while a disk is full.
 		if n := l.writeErrs.Add(1); n&(n-1) == 0 {
 			l.log.Error("decision log: write failed", "failures", n, "error", err)

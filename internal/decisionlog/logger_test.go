@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -274,5 +275,55 @@ func TestNop(t *testing.T) {
 	r.Log(denyEntry("x"))
 	if r.Dropped() != 0 || r.Close(context.Background()) != nil {
 		t.Error("Nop is not inert")
+	}
+}
+
+func TestLoggerCanLeaveEvidenceOut(t *testing.T) {
+	var buf bytes.Buffer
+	l := newLogger(t, Config{Sink: &buf, OmitEvidence: true})
+	l.Log(denyEntry("d1"))
+	closeLogger(t, l)
+	out := buf.String()
+	if strings.Contains(out, "evidence") || strings.Contains(out, "your card") {
+		t.Fatalf("evidence written with OmitEvidence: %s", out)
+	}
+	if !strings.Contains(out, `"identifier.disclosed.payment_card"`) {
+		t.Fatalf("reason codes missing: %s", out)
+	}
+}
+
+func TestEvidenceFlag(t *testing.T) {
+	for args, omit := range map[string]bool{"": false, "--decision-log-evidence=false": true, "--decision-log-evidence": false} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		var o Options
+		BindFlags(fs, &o)
+		var argv []string
+		if args != "" {
+			argv = []string{args}
+		}
+		if err := fs.Parse(argv); err != nil {
+			t.Fatal(err)
+		}
+		if o.OmitEvidence != omit {
+			t.Errorf("%q: OmitEvidence = %v, want %v", args, o.OmitEvidence, omit)
+		}
+	}
+}
+
+// failingSink refuses every write, as a full disk does.
+type failingSink struct{}
+
+func (failingSink) Write([]byte) (int, error) { return 0, fmt.Errorf("no space left on device") }
+
+func TestLoggerCountsWriteFailures(t *testing.T) {
+	var failures atomic.Int64
+	l := newLogger(t, Config{Sink: failingSink{}, OnWriteError: func() { failures.Add(1) }})
+	for i := range 3 {
+		l.Log(denyEntry(fmt.Sprint(i)))
+		time.Sleep(5 * time.Millisecond) // each entry its own batch, most likely
+	}
+	closeLogger(t, l)
+	if n := failures.Load(); n < 1 || uint64(n) != l.WriteErrors() {
+		t.Fatalf("OnWriteError called %d times, WriteErrors %d; want the same, at least 1", n, l.WriteErrors())
 	}
 }

@@ -30,8 +30,12 @@ type Options struct {
 	KeyFile string
 	// QueueSize bounds the queue; 0 means DefaultQueueSize.
 	QueueSize int
+	// OmitEvidence leaves reasons' evidence out of the log.
+	OmitEvidence bool
 	// OnDrop is called once per dropped entry, e.g. to count it in metrics.
 	OnDrop func()
+	// OnWriteError is called once per batch the sink failed to write.
+	OnWriteError func()
 	// Log receives operational messages; nil means slog.Default().
 	Log *slog.Logger
 }
@@ -60,7 +64,9 @@ func Open(o Options) (Recorder, error) {
 		QueueSize:    o.QueueSize,
 		DenialsOnly:  o.DenialsOnly,
 		RecipientKey: key,
+		OmitEvidence: o.OmitEvidence,
 		OnDrop:       o.OnDrop,
+		OnWriteError: o.OnWriteError,
 		Log:          o.Log,
 	})
 }

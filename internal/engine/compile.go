@@ -12,12 +12,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/sendgate/sendgate/internal/builtins"
+	"github.com/sendgate/sendgate/internal/engine/opafast"
 	"github.com/sendgate/sendgate/internal/textscan"
 )
 
@@ -30,10 +32,12 @@ const DecisionQuery = "data.sendgate.main.decision"
 // shared by all goroutines.
 type PolicySet struct {
 	revision string
-	query    rego.PreparedEvalQuery
+	query    *opafast.Query
 	shape    inputShape
+	plain    bool
 	builtins *builtins.Set
 	rules    map[string]RuleDoc
+	timeout  time.Duration
 }
 
 // Revision is the bundle revision that decisions made with this set carry.
@@ -42,39 +46,81 @@ func (p *PolicySet) Revision() string { return p.revision }
 // Builtins returns the built-ins bound to this set's lexicon.
 func (p *PolicySet) Builtins() *builtins.Set { return p.builtins }
 
+// CompileOptions choose how a bundle is compiled.
+type CompileOptions struct {
+	// Plain decides without any of the speed shortcuts of package opafast
+	// or of the built-ins (no trimmed input, no shared terms, no findings
+	// cache): slower, and the reference the shortcuts are tested against.
+	Plain bool
+}
+
 // Compile compiles b into a PolicySet: it builds the text built-ins from the
 // bundle's lexicon, compiles the policies (without their tests) and prepares
 // the decision query once.
 func Compile(ctx context.Context, b *bundle.Bundle) (*PolicySet, error) {
-	set, err := BuiltinsFor(b)
+	return CompileWith(ctx, b, CompileOptions{})
+}
+
+// CompileWith is Compile with options.
+func CompileWith(ctx context.Context, b *bundle.Bundle, o CompileOptions) (*PolicySet, error) {
+	timeout, err := manifestTimeout(b)
+	if err != nil {
+		return nil, err
+	}
+	set, err := builtinsFor(b, o.Plain)
 	if err != nil {
 		return nil, err
 	}
 	serving := withoutTests(b)
 	var compiler *ast.Compiler
-	opts := append(set.RegoOptions(),
+	q, err := opafast.Prepare(ctx, opafast.Options{Plain: o.Plain}, append(set.RegoOptions(),
 		rego.CompilerHook(func(c *ast.Compiler) { compiler = c }),
 		rego.Query(DecisionQuery),
 		rego.ParsedBundle("sendgate", serving),
 		rego.StrictBuiltinErrors(true),
-		rego.GenerateJSON(astResult),
-	)
-	pq, err := rego.New(opts...).PrepareForEval(ctx)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("compile bundle: %w", err)
 	}
+	shape := fullShape
+	if !o.Plain {
+		shape = shapeOf(compiler.Modules)
+	}
 	return &PolicySet{
 		revision: revisionOf(b),
-		query:    pq,
-		shape:    shapeOf(compiler.Modules),
+		query:    q,
+		shape:    shape,
+		plain:    o.Plain,
 		builtins: set,
 		rules:    ruleDocs(b),
+		timeout:  timeout,
 	}, nil
+}
+
+// DecisionTimeout is the bound the bundle's manifest sets on one decision
+// (metadata.sendgate.decision_timeout, e.g. "100ms"), or zero.
+func (p *PolicySet) DecisionTimeout() time.Duration { return p.timeout }
+
+// manifestTimeout reads metadata.sendgate.decision_timeout of b's manifest.
+func manifestTimeout(b *bundle.Bundle) (time.Duration, error) {
+	meta, _ := b.Manifest.Metadata["sendgate"].(map[string]any)
+	raw, ok := meta["decision_timeout"]
+	if !ok {
+		return 0, nil
+	}
+	s, _ := raw.(string)
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("manifest metadata.sendgate.decision_timeout %v: want a positive duration such as \"100ms\"", raw)
+	}
+	return d, nil
 }
 
 // BuiltinsFor compiles the lexicon in the bundle's data.sendgate.lexicon and
 // binds sendgate's built-ins to it.
-func BuiltinsFor(b *bundle.Bundle) (*builtins.Set, error) {
+func BuiltinsFor(b *bundle.Bundle) (*builtins.Set, error) { return builtinsFor(b, false) }
+
+func builtinsFor(b *bundle.Bundle, plain bool) (*builtins.Set, error) {
 	var spec textscan.LexiconSpec
 	if raw, ok := lexiconData(b.Data); ok {
 		buf, err := json.Marshal(raw)
@@ -88,6 +134,9 @@ func BuiltinsFor(b *bundle.Bundle) (*builtins.Set, error) {
 	lex, err := textscan.CompileLexicon(spec)
 	if err != nil {
 		return nil, fmt.Errorf("compile lexicon: %w", err)
+	}
+	if plain {
+		return builtins.NewPlain(lex), nil
 	}
 	return builtins.New(lex), nil
 }
@@ -134,10 +183,6 @@ func revisionOf(b *bundle.Bundle) string {
 	h.Write(data)
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
 }
-
-// astResult hands results back as AST values, skipping OPA's conversion to
-// Go maps.
-func astResult(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
 
 // ErrNoPolicy is returned when no policy set is active yet.
 var ErrNoPolicy = errors.New("no policy bundle is active")

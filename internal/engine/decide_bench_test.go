@@ -33,7 +33,7 @@ import (
 // benchEngine returns an engine with the embedded default bundle active.
 func benchEngine(b *testing.B) *engine.Engine {
 	b.Helper()
-	e := engine.New()
+	e := engine.New(engine.Options{})
 	e.Activate(testkit.DefaultPolicy(b))
 	return e
 }

@@ -2,28 +2,58 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/metrics"
-	"github.com/open-policy-agent/opa/v1/rego"
-	"github.com/open-policy-agent/opa/v1/topdown"
 
+	"github.com/sendgate/sendgate/internal/engine/opafast"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 
 // Engine decides requests against the active policy set, which may be
-// swapped at any time; a decision in flight finishes on the set it started with.
+// swapped at any time; a decision in flight finishes on the set it started
+// with. It owns how decisions run: on a pool of workers, at most one per
+// processor at once, with a bounded queue and a deadline per decision.
 type Engine struct {
-	active atomic.Pointer[PolicySet]
-	now    func() time.Time
+	active  atomic.Pointer[PolicySet]
+	now     func() time.Time
+	pool    *opafast.Pool
+	timeout time.Duration
+}
+
+// Options tune an engine; the zero value is the defaults.
+type Options struct {
+	// Workers bounds the decisions evaluated at once, Check and batch items
+	// alike; zero means GOMAXPROCS.
+	Workers int
+	// MaxQueue bounds the calls waiting for a worker; past it a call gets
+	// ErrOverloaded at once. Zero means opafast.DefaultMaxQueue.
+	MaxQueue int
+	// DecisionTimeout bounds one decision's evaluation, enforced inside OPA;
+	// a bundle's manifest may set its own (see PolicySet.DecisionTimeout).
+	// Zero means no bound but the caller's deadline.
+	DecisionTimeout time.Duration
+	// OnPanic is told of a panic in a decision whose caller had gone.
+	OnPanic func(any)
+	// Now stands in for an unset send_time; time.Now when nil.
+	Now func() time.Time
 }
 
 // New returns an engine with no active policy set.
-func New() *Engine { return &Engine{now: time.Now} }
+func New(o Options) *Engine {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Engine{
+		now:     o.Now,
+		pool:    opafast.NewPool(opafast.PoolOptions{Workers: o.Workers, MaxQueue: o.MaxQueue, OnPanic: o.OnPanic}),
+		timeout: o.DecisionTimeout,
+	}
+}
 
 // Activate makes p the policy set for every decision that starts from now on.
 func (e *Engine) Activate(p *PolicySet) { e.active.Store(p) }
@@ -31,8 +61,17 @@ func (e *Engine) Activate(p *PolicySet) { e.active.Store(p) }
 // Active returns the active policy set, or nil before the first activation.
 func (e *Engine) Active() *PolicySet { return e.active.Load() }
 
-// noMetrics keeps OPA from allocating a metrics map per evaluation.
-var noMetrics = metrics.NoOp()
+// Load is how many decisions are evaluated or waiting now, and how many
+// can be evaluated at once.
+func (e *Engine) Load() (busy, workers int) { return e.pool.Busy(), e.pool.Workers() }
+
+// ErrOverloaded is returned when more decisions wait than the engine's
+// queue holds: the caller should retry shortly, elsewhere or later.
+var ErrOverloaded = opafast.ErrOverloaded
+
+// ErrDecisionTimeout is returned when a decision's evaluation ran past the
+// decision timeout: the policy is too expensive for this request.
+var ErrDecisionTimeout = errors.New("the policy took longer than the decision timeout")
 
 // Decide evaluates req against the active policy set. The request must
 // already be valid; an evaluation that fails or yields no decision is an
@@ -42,43 +81,77 @@ func (e *Engine) Decide(ctx context.Context, req *sendgatev1.CheckRequest) (*sen
 	if p == nil {
 		return nil, ErrNoPolicy
 	}
-	return p.Decide(ctx, req, e.now())
+	var resp *sendgatev1.CheckResponse
+	var err error
+	if perr := e.pool.Do(ctx, func() { resp, err = e.decide(ctx, p, req) }); perr != nil {
+		return nil, perr
+	}
+	return resp, err
 }
 
-// Decide evaluates req against this policy set; now stands in for an
-// unset send_time.
-func (p *PolicySet) Decide(ctx context.Context, req *sendgatev1.CheckRequest, now time.Time) (*sendgatev1.CheckResponse, error) {
-	// Cancellation without a goroutine per evaluation: the cancel fires only
-	// if ctx ends while the query runs.
-	cancel := topdown.NewCancel()
-	stop := context.AfterFunc(ctx, cancel.Cancel)
-	defer stop()
+// BatchResult is the outcome of one request of a batch: a response or an
+// error, as Decide returns them.
+type BatchResult struct {
+	Response *sendgatev1.CheckResponse
+	Err      error
+	// Took is how long the decision took once a worker had started it.
+	Took time.Duration
+}
 
-	// The caches go back to the pool only after the result, which they may
-	// hold, has been read into the response.
-	caches := acquireCaches()
-	defer caches.release()
-
-	rs, err := p.query.Eval(ctx,
-		rego.EvalParsedInput(p.Input(req, now)),
-		rego.EvalExternalCancel(cancel),
-		rego.EvalMetrics(noMetrics),
-		rego.EvalVirtualCache(&caches.virtual),
-		rego.EvalBaseCache(&caches.base),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate %s: %w", DecisionQuery, err)
+// DecideBatch decides each request of reqs, all against the policy set
+// active when it starts, spread over the engine's workers. A request that
+// cannot be decided gets its own error. It fails as a whole only when no
+// policy set is active, the engine is overloaded, or ctx ends (the requests
+// not yet started are then left undecided).
+func (e *Engine) DecideBatch(ctx context.Context, reqs []*sendgatev1.CheckRequest) ([]BatchResult, error) {
+	p := e.active.Load()
+	if p == nil {
+		return nil, ErrNoPolicy
 	}
-	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return nil, ErrUndecided
-	}
-	v, ok := rs[0].Expressions[0].Value.(ast.Value)
-	if !ok {
-		return nil, ErrUndecided
-	}
-	resp, err := responseFrom(v)
+	out := make([]BatchResult, len(reqs))
+	err := e.pool.Each(ctx, len(reqs), func(i int) {
+		start := time.Now()
+		out[i].Response, out[i].Err = e.decide(ctx, p, reqs[i])
+		out[i].Took = time.Since(start)
+	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// decide runs one decision on a worker, within the decision timeout.
+func (e *Engine) decide(ctx context.Context, p *PolicySet, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {
+	timeout := e.timeout
+	if t := p.DecisionTimeout(); t > 0 {
+		timeout = t
+	}
+	if timeout <= 0 {
+		return p.Decide(ctx, req, e.now())
+	}
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	resp, err := p.Decide(dctx, req, e.now())
+	if err != nil && ctx.Err() == nil && dctx.Err() != nil {
+		return nil, fmt.Errorf("%w (%s): %w", ErrDecisionTimeout, timeout, err)
+	}
+	return resp, err
+}
+
+// Decide evaluates req against this policy set on the calling goroutine;
+// now stands in for an unset send_time.
+func (p *PolicySet) Decide(ctx context.Context, req *sendgatev1.CheckRequest, now time.Time) (*sendgatev1.CheckResponse, error) {
+	var resp *sendgatev1.CheckResponse
+	err := p.query.Eval(ctx, p.Input(req, now), func(v ast.Value) error {
+		var err error
+		resp, err = responseFrom(v)
+		return err
+	})
+	if errors.Is(err, opafast.ErrNoResult) {
+		return nil, fmt.Errorf("%w: %w", ErrUndecided, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("evaluate %s: %w", DecisionQuery, err)
 	}
 	resp.DecisionId = newDecisionID()
 	resp.BundleRevision = p.revision

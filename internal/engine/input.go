@@ -8,7 +8,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/sendgate/sendgate/internal/termblock"
+	"github.com/sendgate/sendgate/internal/engine/opafast"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 
@@ -94,14 +94,20 @@ var (
 // come from one block, empty strings and empty lists are shared, the
 // timestamps' digits share one string and each object is made whole rather
 // than grown. The document is never modified once built.
+//
+// A plain policy set builds the whole document the plain way instead (see
+// plainInput).
 func (p *PolicySet) Input(req *sendgatev1.CheckRequest, now time.Time) ast.Value {
+	if p.plain {
+		return plainInput(req, now)
+	}
 	return inputOf(req, now, p.shape)
 }
 
 // inputOf builds the parts of the input document that shape asks for.
 func inputOf(req *sendgatev1.CheckRequest, now time.Time, shape inputShape) ast.Value {
 	m := req.GetMessage()
-	b := inputBuilder{Block: termblock.New(inputTerms(req)), shape: shape}
+	b := inputBuilder{Block: opafast.NewBlock(inputTerms(req)), shape: shape}
 	b.timestamps(req, now)
 
 	var top [7][2]*ast.Term
@@ -153,7 +159,7 @@ func inputTerms(req *sendgatev1.CheckRequest) int {
 
 // inputBuilder hands out the terms of one input document.
 type inputBuilder struct {
-	termblock.Block
+	opafast.Block
 	shape inputShape
 	// nanos are the request's timestamps, indexed as below, their digits in
 	// one string.

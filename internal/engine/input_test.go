@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/workload"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -67,6 +69,16 @@ func TestRuleDocsComeFromMetadata(t *testing.T) {
 		d, ok := docs[code]
 		if !ok || d.Title == "" || d.Package == "" {
 			t.Errorf("rule doc for %s = %+v, %v; want title and package", code, d, ok)
+		}
+	}
+}
+
+func TestPlainInputIsTheSameDocument(t *testing.T) {
+	for _, req := range workload.DecisionRequests(3, 400) {
+		fast := inputOf(req, workload.VariedNow, fullShape)
+		plain := plainInput(req, workload.VariedNow)
+		if fast.Compare(plain) != 0 {
+			t.Fatalf("request %s:\ninputOf    %v\nplainInput %v", req.GetRequestId(), fast, plain)
 		}
 	}
 }

@@ -42,6 +42,7 @@ type Metrics struct {
 	reasonCache            sync.Map // code → prometheus.Counter
 	reasonCount            atomic.Int64
 	logDropped             prometheus.Counter
+	logWriteErrors         prometheus.Counter
 	bundle                 *bundleMetrics
 }
 
@@ -77,8 +78,12 @@ func New() *Metrics {
 		Name: "sendgate_decision_log_dropped_total",
 		Help: "Decision log entries dropped because the log queue was full.",
 	})
+	m.logWriteErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "sendgate_decision_log_write_errors_total",
+		Help: "Batches of decision log lines the log's sink failed to write (a full disk, a closed pipe); their entries are lost.",
+	})
 	m.reg.MustRegister(
-		m.grpc, decisions, m.undecided, m.reasons, m.duration, m.logDropped,
+		m.grpc, decisions, m.undecided, m.reasons, m.duration, m.logDropped, m.logWriteErrors,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),
@@ -140,3 +145,7 @@ func (m *Metrics) ObserveUndecided() { m.undecided.Inc() }
 // DecisionLogDropped counts one dropped decision-log entry; pass it as the
 // decision log's OnDrop hook.
 func (m *Metrics) DecisionLogDropped() { m.logDropped.Inc() }
+
+// DecisionLogWriteFailed counts one batch of decision-log lines that could
+// not be written; pass it as the decision log's OnWriteError.
+func (m *Metrics) DecisionLogWriteFailed() { m.logWriteErrors.Inc() }

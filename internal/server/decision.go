@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"runtime"
-	"sync"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/internal/validate"
@@ -28,64 +27,40 @@ type UndecidedObserver interface {
 	ObserveUndecided()
 }
 
-// DecisionService answers Check and CheckBatch.
+// DecisionService answers Check and CheckBatch. It validates, asks the
+// engine, tells the observer, and turns errors into status codes; how and
+// where decisions run is the engine's business.
 type DecisionService struct {
 	sendgatev1.UnimplementedDecisionServiceServer
 	engine    *engine.Engine
 	observer  DecisionObserver
 	undecided UndecidedObserver
 	log       *slog.Logger
-	// slots holds one token per decision being evaluated. A decision is
-	// pure CPU work, so evaluating more of them at once than there are
-	// processors only interleaves them: each takes longer, and more of their
-	// grown stacks (see engine.GrowStack) and garbage are alive at once.
-	// Past the limit a call waits its turn instead.
-	slots chan struct{}
 }
 
 var _ sendgatev1.DecisionServiceServer = (*DecisionService)(nil)
 
 // NewDecisionService returns the service deciding with e; observer may be
-// nil. It evaluates at most GOMAXPROCS decisions at once.
+// nil.
 func NewDecisionService(e *engine.Engine, observer DecisionObserver, log *slog.Logger) *DecisionService {
 	s := &DecisionService{engine: e, observer: observer, log: log}
 	s.undecided, _ = observer.(UndecidedObserver)
-	s.SetMaxConcurrent(0)
 	return s
 }
 
-// SetMaxConcurrent bounds the decisions evaluated at once; n <= 0 means
-// GOMAXPROCS.
-func (s *DecisionService) SetMaxConcurrent(n int) {
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
-	}
-	s.slots = make(chan struct{}, n)
-}
-
-// acquire takes an evaluation slot, waiting for one until ctx ends.
-func (s *DecisionService) acquire(ctx context.Context) error {
-	select {
-	case s.slots <- struct{}{}:
-		return nil
-	default:
-	}
-	select {
-	case s.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (s *DecisionService) release() { <-s.slots }
-
 // Check decides one message.
 func (s *DecisionService) Check(ctx context.Context, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {
-	resp, st := s.decide(ctx, req, true)
-	if st != nil {
-		return nil, st.Err()
+	if v := validate.CheckRequest(req); v != nil {
+		s.observeUndecided()
+		return nil, badRequest(v).Err()
 	}
+	start := time.Now()
+	resp, err := s.engine.Decide(ctx, req)
+	if err != nil {
+		s.observeUndecided()
+		return nil, s.statusOf(ctx, req, err).Err()
+	}
+	s.observe(ctx, req, resp, time.Since(start))
 	return resp, nil
 }
 
@@ -95,81 +70,45 @@ func (s *DecisionService) CheckBatch(ctx context.Context, req *sendgatev1.CheckB
 	if v := validate.CheckBatch(req); v != nil {
 		return nil, badRequest(v).Err()
 	}
-	if s.engine.Active() == nil {
-		return nil, status.Error(codes.Unavailable, engine.ErrNoPolicy.Error())
-	}
 	items := req.GetRequests()
 	results := make([]*sendgatev1.CheckBatchResult, len(items))
-	workers := min(runtime.GOMAXPROCS(0), len(items))
-	var next int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			engine.GrowStack()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(items) {
-					return
-				}
-				results[i] = s.decideItem(ctx, items[i])
-			}
-		})
+	// Invalid items are answered here; the valid ones go to the engine.
+	valid := make([]*sendgatev1.CheckRequest, 0, len(items))
+	at := make([]int, 0, len(items))
+	for i, item := range items {
+		if v := validate.CheckRequest(item); v != nil {
+			s.observeUndecided()
+			results[i] = batchError(badRequest(v))
+			continue
+		}
+		valid = append(valid, item)
+		at = append(at, i)
 	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, status.FromContextError(err).Err()
+	decided, err := s.engine.DecideBatch(ctx, valid)
+	if err != nil {
+		return nil, s.statusOf(ctx, nil, err).Err()
+	}
+	for k, r := range decided {
+		i := at[k]
+		if r.Err != nil {
+			s.observeUndecided()
+			results[i] = batchError(s.statusOf(ctx, valid[k], r.Err))
+			continue
+		}
+		s.observe(ctx, valid[k], r.Response, r.Took)
+		results[i] = &sendgatev1.CheckBatchResult{Result: &sendgatev1.CheckBatchResult_Response{Response: r.Response}}
 	}
 	return &sendgatev1.CheckBatchResponse{Results: results}, nil
 }
 
-func (s *DecisionService) decideItem(ctx context.Context, req *sendgatev1.CheckRequest) *sendgatev1.CheckBatchResult {
-	resp, st := s.decide(ctx, req, false)
-	if st != nil {
-		return &sendgatev1.CheckBatchResult{Result: &sendgatev1.CheckBatchResult_Error{Error: st.Proto()}}
-	}
-	return &sendgatev1.CheckBatchResult{Result: &sendgatev1.CheckBatchResult_Response{Response: resp}}
+func batchError(st *status.Status) *sendgatev1.CheckBatchResult {
+	return &sendgatev1.CheckBatchResult{Result: &sendgatev1.CheckBatchResult_Error{Error: st.Proto()}}
 }
 
-// decide validates and decides one request; a non-nil status means it was
-// not decided. growStack grows the goroutine's stack for the evaluation,
-// once it has a slot: a Check may run on a goroutine gRPC has just started
-// (on a stream worker whose stack has grown already it costs about a
-// microsecond), while a batch worker grows its stack once for all its items.
-func (s *DecisionService) decide(ctx context.Context, req *sendgatev1.CheckRequest, growStack bool) (*sendgatev1.CheckResponse, *status.Status) {
-	if v := validate.CheckRequest(req); v != nil {
-		s.observeUndecided()
-		return nil, badRequest(v)
-	}
-	if err := s.acquire(ctx); err != nil {
-		s.observeUndecided()
-		return nil, status.FromContextError(err)
-	}
-	resp, took, err := s.evaluate(ctx, req, growStack)
-	if err != nil {
-		s.observeUndecided()
-		return nil, s.statusOf(ctx, req, err)
-	}
+func (s *DecisionService) observe(ctx context.Context, req *sendgatev1.CheckRequest, resp *sendgatev1.CheckResponse, took time.Duration) {
 	if s.observer != nil {
 		s.observer.ObserveDecision(ctx, req, resp, took)
 	}
-	return resp, nil
-}
-
-// evaluate decides req in the slot the caller acquired and frees the slot
-// even if the evaluation panics, which the recovery interceptor turns into
-// INTERNAL while the server carries on.
-func (s *DecisionService) evaluate(ctx context.Context, req *sendgatev1.CheckRequest, growStack bool) (*sendgatev1.CheckResponse, time.Duration, error) {
-	defer s.release()
-	if growStack {
-		engine.GrowStack()
-	}
-	start := time.Now()
-	resp, err := s.engine.Decide(ctx, req)
-	return resp, time.Since(start), err
 }
 
 func (s *DecisionService) observeUndecided() {
@@ -178,14 +117,26 @@ func (s *DecisionService) observeUndecided() {
 	}
 }
 
+// retryAfterOverload is what an overloaded engine tells callers to wait.
+const retryAfterOverload = 50 * time.Millisecond
+
 // statusOf turns an engine error into a status; internal details go to
-// the log, not to the caller.
+// the log, not to the caller. req is nil for errors of a whole batch.
 func (s *DecisionService) statusOf(ctx context.Context, req *sendgatev1.CheckRequest, err error) *status.Status {
 	switch {
 	case errors.Is(err, engine.ErrNoPolicy):
 		return status.New(codes.Unavailable, "no policy bundle is active yet; do not send")
+	case errors.Is(err, engine.ErrOverloaded):
+		st := status.New(codes.ResourceExhausted, "sendgate is at capacity; retry shortly and do not send meanwhile")
+		if d, derr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfterOverload)}); derr == nil {
+			return d
+		}
+		return st
 	case ctx.Err() != nil:
 		return status.FromContextError(ctx.Err())
+	case errors.Is(err, engine.ErrDecisionTimeout):
+		s.log.ErrorContext(ctx, "decision timed out", "request_id", req.GetRequestId(), "error", err)
+		return status.New(codes.DeadlineExceeded, "the policy took longer than the decision timeout; do not send")
 	}
 	s.log.ErrorContext(ctx, "decision failed", "request_id", req.GetRequestId(), "error", err)
 	return status.New(codes.Internal, "the policy could not decide this request; do not send")

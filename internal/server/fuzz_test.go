@@ -38,7 +38,7 @@ func FuzzCheck(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	eng := engine.New()
+	eng := engine.New(engine.Options{})
 	eng.Activate(testkit.DefaultPolicy(f))
 	svc := server.NewDecisionService(eng, nil, testkit.Quiet())
 	f.Fuzz(func(t *testing.T, wire []byte) {

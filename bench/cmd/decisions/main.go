@@ -33,34 +33,20 @@ import (
 	"github.com/sendgate/sendgate/policies"
 )
 
-// configs are the configurations every request is decided under.
-var configs = []struct {
-	name  string
-	patch map[string]any
-}{
-	{"shipped", nil},
-	{"marketing_disabled", map[string]any{"marketing_enabled": false}},
-	{"optin_need_not_name_whatsapp", map[string]any{"optin_must_name_whatsapp": false}},
-	{"window_48h", map[string]any{"window_hours": 48}},
-}
-
 func main() {
 	dir := flag.String("bundle", "", "bundle directory (default: the embedded default bundle)")
 	n := flag.Int("n", 6000, "generated requests per configuration")
 	seed := flag.Uint64("seed", 1, "seed of the generated requests")
 	flag.Parse()
 
-	reqs := workload.VariedRequests(*seed, *n)
-	for _, m := range workload.DefaultMix() {
-		reqs = append(reqs, m.Request)
-	}
+	reqs := workload.DecisionRequests(*seed, *n)
 	w := bufio.NewWriter(os.Stdout)
-	for _, c := range configs {
+	for _, c := range workload.Configs {
 		b, err := readBundle(*dir)
 		if err != nil {
 			fatal(err)
 		}
-		if err := patchConfig(b, c.patch); err != nil {
+		if err := c.Apply(b); err != nil {
 			fatal(err)
 		}
 		p, err := engine.Compile(context.Background(), b)
@@ -75,7 +61,7 @@ func main() {
 				resp.DecisionId = ""
 				line = compact(resp)
 			}
-			fmt.Fprintf(w, "%s %s => %s\n", c.name, compact(req), line)
+			fmt.Fprintf(w, "%s %s => %s\n", c.Name, compact(req), line)
 		}
 	}
 	if err := w.Flush(); err != nil {
@@ -88,22 +74,6 @@ func readBundle(dir string) (*bundle.Bundle, error) {
 		return policies.Bundle()
 	}
 	return bundles.ReadDir(dir)
-}
-
-// patchConfig sets keys of data.sendgate.config.
-func patchConfig(b *bundle.Bundle, patch map[string]any) error {
-	if len(patch) == 0 {
-		return nil
-	}
-	root, _ := b.Data["sendgate"].(map[string]any)
-	config, _ := root["config"].(map[string]any)
-	if config == nil {
-		return fmt.Errorf("the bundle has no data.sendgate.config to patch")
-	}
-	for k, v := range patch {
-		config[k] = v
-	}
-	return nil
 }
 
 // compact is m as one line of JSON; protojson's own spacing varies between

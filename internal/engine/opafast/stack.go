@@ -1,6 +1,6 @@
-package engine
+package opafast
 
-// GrowStack grows the calling goroutine's stack, in one step, to the size a
+// growStack grows the calling goroutine's stack, in one step, to the size a
 // decision needs. OPA evaluates by recursion, between 64 and 128 KiB deep for
 // the default bundle, while a goroutine's stack starts at a few kilobytes and
 // doubles each time it runs out, copying itself and adjusting every frame on
@@ -9,17 +9,18 @@ package engine
 // evaluation. Called first, while the stack is shallow, the growth is one
 // cheap copy.
 //
-// Call it at the start of a goroutine that will decide. The 64 KiB frame
-// makes the stack 128 KiB. On a goroutine whose stack is large already it
-// costs only clearing the frame, about a microsecond.
+// The pool's workers call it before each evaluation: the 64 KiB frame makes
+// the stack 128 KiB, and on a stack that is large already (the usual case:
+// the collector shrinks an idle worker's stack only now and then) it costs
+// only clearing the frame, about a microsecond.
 //
 //go:noinline
-func GrowStack() {
+func growStack() {
 	var frame [64 << 10]byte
 	touch(frame[:])
 }
 
-// touch reads b so that the compiler keeps GrowStack's frame.
+// touch reads b so that the compiler keeps growStack's frame.
 //
 //go:noinline
 func touch(b []byte) byte { return b[len(b)-1] }

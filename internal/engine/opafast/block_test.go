@@ -1,4 +1,4 @@
-package termblock
+package opafast
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 )
 
 func TestBlockHandsOutDistinctTermsBeyondItsSize(t *testing.T) {
-	b := New(2)
+	b := NewBlock(2)
 	var terms []*ast.Term
 	for _, s := range []string{"a", "b", "c", ""} {
 		terms = append(terms, b.String(s))
@@ -24,7 +24,7 @@ func TestBlockHandsOutDistinctTermsBeyondItsSize(t *testing.T) {
 		t.Error("empty strings should share one term")
 	}
 	if n := testing.AllocsPerRun(100, func() {
-		b := New(3)
+		b := NewBlock(3)
 		b.Term(ast.Boolean(true))
 		b.Term(ast.Null{})
 		b.String("")

@@ -1,20 +1,20 @@
-// Package termblock hands out OPA terms from one allocation, for the
-// documents sendgate builds on every decision (the input, the text
-// findings), where a term allocated apiece would cost an allocation per
-// field.
-package termblock
+package opafast
 
 import "github.com/open-policy-agent/opa/v1/ast"
 
+// Block hands out OPA terms from one allocation, for the documents sendgate
+// builds on every decision (the input, the text findings), where a term
+// allocated apiece would cost an allocation per field (assumption 5).
+//
 // Block is a run of terms handed out one by one. Its terms live as long as
 // any of them is referenced.
 type Block struct {
 	terms []ast.Term
 }
 
-// New returns a block for n terms. Asking for more is correct but allocates
+// NewBlock returns a block for n terms. Asking for more is correct but allocates
 // each further term on its own.
-func New(n int) Block { return Block{terms: make([]ast.Term, 0, n)} }
+func NewBlock(n int) Block { return Block{terms: make([]ast.Term, 0, n)} }
 
 // Term returns a term holding v.
 func (b *Block) Term(v ast.Value) *ast.Term {
