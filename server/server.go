@@ -4,6 +4,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/sendgate/sendgate/internal/engine"
+	"github.com/sendgate/sendgate/internal/ledger"
 	iserver "github.com/sendgate/sendgate/internal/server"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
@@ -38,6 +40,9 @@ type Config struct {
 	UnaryInterceptors []grpc.UnaryServerInterceptor
 	// ServerOptions are added as they are, e.g. a tracing stats handler.
 	ServerOptions []grpc.ServerOption
+	// Ledger is the consent ledger the LedgerService records in; nil
+	// leaves the LedgerService out. (The engine reads it on its own.)
+	Ledger *ledger.Ledger
 }
 
 // DecisionObserver is told of every decision, after it is made.
@@ -45,9 +50,10 @@ type DecisionObserver = iserver.DecisionObserver
 
 // Server is the gRPC server with its health service.
 type Server struct {
-	grpc   *grpc.Server
-	health *health.Server
-	log    *slog.Logger
+	grpc       *grpc.Server
+	health     *health.Server
+	log        *slog.Logger
+	stopLedger context.CancelFunc
 }
 
 // New builds the server. Health reports NOT_SERVING until SetServing(true).
@@ -74,6 +80,9 @@ func New(cfg Config) *Server {
 	svc := iserver.NewDecisionService(cfg.Engine, cfg.Observer, log)
 	sendgatev1.RegisterDecisionServiceServer(s.grpc, svc)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
+	if cfg.Ledger != nil {
+		s.stopLedger = iserver.RegisterLedgerService(s.grpc, s.health, cfg.Ledger, cfg.Engine, log)
+	}
 	reflection.Register(s.grpc)
 	s.SetServing(false)
 	return s
@@ -99,6 +108,9 @@ func (s *Server) Serve(lis net.Listener) error { return s.grpc.Serve(lis) }
 // Stop reports NOT_SERVING, lets in-flight calls finish, and stops; after
 // timeout the remaining calls are cut off.
 func (s *Server) Stop(timeout time.Duration) {
+	if s.stopLedger != nil {
+		s.stopLedger()
+	}
 	s.health.Shutdown()
 	done := make(chan struct{})
 	go func() {

@@ -208,3 +208,30 @@ func newID() string {
 	}
 	return id.String()
 }
+
+// Pinger is a store that can tell whether it answers (a database server).
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Ping reports whether the store answers; a store in the process always does.
+func (l *Ledger) Ping(ctx context.Context) error {
+	if p, ok := l.store.(Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+// Lookup names a recipient of a business by phone number, as a Check does.
+type Lookup struct {
+	BusinessID, Phone string
+}
+
+// Lookup returns the states of the recipients of keys, in one read.
+func (l *Ledger) Lookup(ctx context.Context, keys []Lookup) ([]State, error) {
+	subjects := make([]Subject, len(keys))
+	for i, k := range keys {
+		subjects[i] = Subject{k.BusinessID, l.hasher.Recipient(k.Phone)}
+	}
+	return l.States(ctx, subjects)
+}
