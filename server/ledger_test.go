@@ -61,7 +61,7 @@ type ledgerHarness struct {
 	health healthpb.HealthClient
 	store  *flaky
 	ledger *ledger.Ledger
-	refl reflectionpb.ServerReflectionClient
+	refl   reflectionpb.ServerReflectionClient
 }
 
 func startLedger(t *testing.T) *ledgerHarness {
