@@ -18,6 +18,7 @@ Usage:
   sendgate check  [--bundle PATH | --addr HOST:PORT] [FILE]      decide one CheckRequest (JSON)
   sendgate test   [DIR]                                          run a bundle's Rego tests
   sendgate bundle build|verify|inspect ...                       build, sign and inspect bundles
+  sendgate ledger import|export ...                              bulk opt-ins and opt-outs in, the consent ledger out
 
 Run "sendgate COMMAND -h" for the flags of a command.
 `
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runTest(ctx, args[1:], stdout, stderr)
 	case "bundle":
 		return runBundle(ctx, args[1:], stdout, stderr)
+	case "ledger":
+		return runLedger(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

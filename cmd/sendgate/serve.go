@@ -48,6 +48,7 @@ type serveOptions struct {
 	maxRecvBytes                 int
 	shutdownTimeout              time.Duration
 	decisionLog                  decisionlog.Options
+	ledger                       ledgerOptions
 }
 
 // listening, when set (by tests), is told the addresses the server bound.
@@ -73,7 +74,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", envOr("SENDGATE_ADDR", ":9090"), "gRPC listen address (env SENDGATE_ADDR)")
 	fs.StringVar(&o.bundle, "bundle", envOr("SENDGATE_BUNDLE", ""), "bundle directory, .tar.gz file or http(s) URL (default: the embedded default bundle; env SENDGATE_BUNDLE)")
-	fs.StringVar(&o.dataDir, "data-dir", envOr("SENDGATE_DATA_DIR", ""), "directory keeping the last good bundle for start-ups while the source is down")
+	fs.StringVar(&o.dataDir, "data-dir", envOr("SENDGATE_DATA_DIR", defaultDataDir), "directory keeping the embedded ledger, its generated key and the last good bundle for start-ups while the source is down")
 	fs.Var((*keyList)(&o.verificationKeys), "verification-key", "PEM public key (or ID=PEM) that bundles must be signed with; repeat to rotate keys")
 	fs.StringVar(&o.verificationAlg, "verification-alg", "", "JWS algorithm of the verification keys (e.g. PS256, RS384, HS384); inferred from the key when empty")
 	fs.DurationVar(&o.pollInterval, "poll-interval", 0, "re-fetch the bundle source this often (default 30s for http sources, none for watched files)")
@@ -90,6 +91,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.IntVar(&o.maxRecvBytes, "max-request-bytes", server.DefaultMaxRecvBytes, "largest request accepted, in bytes")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM")
 	decisionlog.BindFlags(fs, &o.decisionLog)
+	bindLedgerFlags(fs, &o.ledger)
 	if err := fs.Parse(args); err != nil {
 		return exitUnusable
 	}
@@ -125,8 +127,14 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		return err
 	}
 
-	eng := engine.New(engine.Options{})
+	led, err := openServeLedger(ctx, o.ledger, o.dataDir, m.Registry(), log)
+	if err != nil {
+		return err
+	}
+	defer led.Close()
+	eng := engine.New(engine.Options{Ledger: led.engineOptions()})
 	srv := server.New(server.Config{
+		Ledger:            led.ledger(),
 		Engine:            eng,
 		Logger:            log,
 		Observer:          observe.New(rec, m),
