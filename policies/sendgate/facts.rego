@@ -44,11 +44,12 @@ default has_opt_in := false
 
 has_opt_in if is_number(input.consent.opted_in_at)
 
-# opted_out: an opt-out is on record that no later opt-in superseded (an opt-out
-# at the same instant as the opt-in wins).
+# opted_out: the request's record holds an opt-out that no later opt-in of
+# the same record superseded (an opt-out at the same instant as the opt-in
+# wins). ledger.rego has the ledger's.
 opted_out if {
 	is_number(input.consent.opted_out_at)
-	not has_opt_in
+	not input.consent.opted_in_at
 }
 
 opted_out if input.consent.opted_out_at >= input.consent.opted_in_at
@@ -64,7 +65,12 @@ wrote_after_opt_out if {
 # again may get replies, but never marketing.
 default opt_out_applies := false
 
-opt_out_applies if {
+opt_out_applies if request_opt_out_applies
+
+# request_opt_out_applies: the request's own opt-out blocks this message.
+default request_opt_out_applies := false
+
+request_opt_out_applies if {
 	opted_out
 	not opt_out_lifted
 }
@@ -79,8 +85,9 @@ opt_in_needed if business_initiated
 
 opt_in_needed if marketing
 
-# opt_in_wording is the opt-in text, lower-cased for case-insensitive matching.
-opt_in_wording := lower(input.consent.wording)
+# opt_in_wording is the text of the opt-in the reasons quote (the request's,
+# else the ledger's), lower-cased for case-insensitive matching.
+opt_in_wording := lower(opt_in_text)
 
 # wording_names_whatsapp: the opt-in says it is for WhatsApp messages, or the
 # bundle does not require that (the 2022 rule, later relaxed by Meta).
@@ -106,11 +113,13 @@ opt_in_wording_valid if {
 	wording_names_business
 }
 
-# valid_opt_in: an opt-in record, not withdrawn, whose wording is valid.
+# valid_opt_in: the request's opt-in record, not withdrawn, whose wording is
+# valid (ledger.rego adds the ledger's).
 valid_opt_in if {
-	has_opt_in
+	is_number(input.consent.opted_in_at)
 	not opted_out
-	opt_in_wording_valid
+	wording_names_whatsapp
+	wording_names_business
 }
 
 # marketing_in_scope: the opt-in covers promotional messages.
