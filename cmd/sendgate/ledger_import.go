@@ -463,6 +463,7 @@ type serverWriter struct {
 	ctx    context.Context
 	client sendgatev1.LedgerServiceClient
 	rows   chan importRow
+	closed bool
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	sum    *importSummary
@@ -472,13 +473,13 @@ type serverWriter struct {
 func newServerWriter(ctx context.Context, client sendgatev1.LedgerServiceClient, n int, sum *importSummary) *serverWriter {
 	w := &serverWriter{ctx: ctx, client: client, rows: make(chan importRow, 2*max(n, 1)), sum: sum}
 	for range max(n, 1) {
-		w.wg.Go(w.work)
+		w.wg.Go(func() { w.work(w.rows) })
 	}
 	return w
 }
 
-func (w *serverWriter) work() {
-	for row := range w.rows {
+func (w *serverWriter) work(rows <-chan importRow) {
+	for row := range rows {
 		var dup bool
 		var err error
 		if row.optIn != nil {
@@ -522,9 +523,9 @@ func (w *serverWriter) write(row importRow) error {
 }
 
 func (w *serverWriter) close() error {
-	if w.rows != nil {
+	if !w.closed {
+		w.closed = true
 		close(w.rows)
-		w.rows = nil
 		w.wg.Wait()
 	}
 	w.mu.Lock()
