@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,6 +44,11 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	// Every Check reads the ledger: pgx's default of four connections
+	// would make concurrent decisions queue for one.
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = int32(max(16, 4*runtime.GOMAXPROCS(0)))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -205,6 +212,15 @@ FROM unnest($1::bytea[], $2::text[]) WITH ORDINALITY AS i(recipient, business_id
 LEFT JOIN ledger_states s ON s.recipient = i.recipient AND s.business_id = i.business_id
 ORDER BY i.n`
 
+// stateSQL is statesSQL for one subject, the common case (one Check).
+const stateSQL = `
+SELECT s.opt_in_at, s.opt_in_event, s.channel, s.wording, s.scopes, s.keyword,
+       s.opted_out_at, s.marketing_opted_out_at, s.last_inbound_at,
+       (SELECT max(p.erased_at) FROM ledger_suppressions p
+         WHERE p.recipient = $1 AND p.business_id IN ($2, ''))
+FROM (VALUES (1)) AS one(x)
+LEFT JOIN ledger_states s ON s.recipient = $1 AND s.business_id = $2`
+
 // States implements ledger.Store.
 func (s *Store) States(ctx context.Context, subjects []ledger.Subject) ([]ledger.State, error) {
 	out := make([]ledger.State, 0, len(subjects))
@@ -217,7 +233,13 @@ func (s *Store) States(ctx context.Context, subjects []ledger.Subject) ([]ledger
 		recipients[i] = subjects[i].Recipient[:]
 		businesses[i] = subjects[i].BusinessID
 	}
-	rows, err := s.pool.Query(ctx, statesSQL, recipients, businesses)
+	var rows pgx.Rows
+	var err error
+	if len(subjects) == 1 {
+		rows, err = s.pool.Query(ctx, stateSQL, recipients[0], businesses[0])
+	} else {
+		rows, err = s.pool.Query(ctx, statesSQL, recipients, businesses)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ledger database: %w", err)
 	}
