@@ -103,7 +103,7 @@ func importFile(ctx context.Context, r io.Reader, o importOptions, client sendga
 	if client != nil {
 		w = newServerWriter(ctx, client, o.concurrency, &sum)
 	} else {
-		w = &storeWriter{ctx: ctx, l: l, batch: max(o.batch, 1), sum: &sum}
+		w = &storeWriter{ctx: ctx, l: l, batch: max(o.batch, 1), sum: &sum, pending: make([]ledger.Event, 0, min(max(o.batch, 1), 1<<20))}
 	}
 	lastShown := time.Time{}
 	for {

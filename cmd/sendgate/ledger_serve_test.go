@@ -182,7 +182,7 @@ func runSequence(t *testing.T, s *ledgerServe) {
 	}
 }
 
-func writeKey(t *testing.T) string {
+func writeKey(t testing.TB) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "ledger.key")
 	if err := os.WriteFile(path, []byte("0123456789abcdef0123456789abcdef-test\n"), 0o600); err != nil {

@@ -163,10 +163,11 @@ func record(tx *bolt.Tx, evs []ledger.Event) ([]ledger.Recorded, error) {
 	// ids, the index and the states, each in key order, so that a large
 	// batch writes each B+tree page by page instead of inserting into the
 	// middle of a page over and over.
-	var news []added
-	first := map[string]int{} // id key → position in news
+	news := make([]added, 0, len(evs))
+	first := make(map[string]int, len(evs)) // id key → position in news
 	for i := range evs {
-		e := evs[i].Clone()
+		// Stored encoded, so the answer may share the caller's slices.
+		e := evs[i]
 		e.At, e.RecordedAt = ledger.Micro(e.At), ledger.Micro(e.RecordedAt)
 		if len(e.BusinessID) > maxBusinessBytes {
 			return nil, fmt.Errorf("business id longer than %d bytes", maxBusinessBytes)
@@ -180,7 +181,7 @@ func record(tx *bolt.Tx, evs []ledger.Event) ([]ledger.Recorded, error) {
 		}
 		id := idKey(e.BusinessID, e.ID)
 		if j, ok := first[string(id)]; ok {
-			out[i] = ledger.Recorded{Event: news[j].event, Duplicate: true}
+			out[i] = ledger.Recorded{Event: out[news[j].at].Event, Duplicate: true}
 			continue
 		}
 		if seq := ids.Get(id); seq != nil {
@@ -199,7 +200,7 @@ func record(tx *bolt.Tx, evs []ledger.Event) ([]ledger.Recorded, error) {
 			return nil, err
 		}
 		first[string(id)] = len(news)
-		news = append(news, added{event: e, seq: seq, id: id, subject: subjectKey(nil, e.BusinessID, e.Recipient)})
+		news = append(news, added{at: i, seq: seq, id: id, subject: subjectKey(nil, e.BusinessID, e.Recipient)})
 		out[i] = ledger.Recorded{Event: e}
 	}
 	slices.SortFunc(news, func(a, b added) int { return bytes.Compare(a.id, b.id) })
@@ -225,7 +226,7 @@ func record(tx *bolt.Tx, evs []ledger.Event) ([]ledger.Recorded, error) {
 			if err := index.Put(append(slices.Clip(a.subject), seqKey(a.seq)...), nil); err != nil {
 				return nil, err
 			}
-			if err := st.apply(events, &a.event, a.seq); err != nil {
+			if err := st.apply(events, &out[a.at].Event, a.seq); err != nil {
 				return nil, err
 			}
 		}
@@ -236,9 +237,9 @@ func record(tx *bolt.Tx, evs []ledger.Event) ([]ledger.Recorded, error) {
 	return out, nil
 }
 
-// added is an event a Record call stored, with its keys.
+// added is an event a Record call stored (out[at]), with its keys.
 type added struct {
-	event       ledger.Event
+	at          int
 	seq         uint64
 	id, subject []byte
 }
