@@ -434,16 +434,16 @@ func (s *Store) scrub() error {
 	return nil
 }
 
-// Purge implements ledger.Store.
+// Purge implements ledger.Store; like Erase it leaves no purged byte in
+// the file.
 func (s *Store) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	s.writes.RLock()
-	defer s.writes.RUnlock()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.writes.Lock()
+	defer s.writes.Unlock()
 	n := 0
+	s.mu.RLock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
 		events, index, ids, state := tx.Bucket(bEvents), tx.Bucket(bIndex), tx.Bucket(bIDs), tx.Bucket(bState)
@@ -501,8 +501,15 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 		}
 		return nil
 	})
+	s.mu.RUnlock()
 	if err != nil {
 		return 0, fmt.Errorf("ledger store: %w", err)
+	}
+	if n > 0 {
+		// Purged events are gone from the file too, as erased ones are.
+		if err := s.scrub(); err != nil {
+			return n, fmt.Errorf("ledger store: %w", err)
+		}
 	}
 	return n, nil
 }
