@@ -12,7 +12,7 @@
 # Settings (environment): BENCH_COUNT (5) runs of the in-process benchmarks,
 # 0 to skip them; DURATION (8s) and WARMUP (2s) per run, CONCURRENCY
 # (16) closed-loop callers for Check, BATCH_CONCURRENCY (4) for CheckBatch,
-# PORT (19090; sendgate uses PORT, PORT+1, PORT+2, echo PORT+10), MIX (a JSONL
+# PORT (19090; sendgate uses PORT to PORT+3, echo PORT+10), MIX (a JSONL
 # mix file; default the built-in mix), UNIQUE_TEXT=1 (a new text every call,
 # so no text cache answers), DECISION_LOG (sendgate's --decision-log, e.g.
 # off; default as sendgate's default, written to /dev/null), OUT (a directory
@@ -73,6 +73,7 @@ if $have_pdp; then
 	extra=()
 	grep -q -- '-admin-addr' <<<"$serve_help" && extra+=(--admin-addr "127.0.0.1:$((PORT + 1))")
 	grep -q -- '-metrics-addr' <<<"$serve_help" && extra+=(--metrics-addr "127.0.0.1:$((PORT + 2))")
+	grep -q -- '-http-addr' <<<"$serve_help" && extra+=(--http-addr "127.0.0.1:$((PORT + 3))")
 	grep -q -- '-data-dir' <<<"$serve_help" && extra+=(--data-dir "$work/data")
 	grep -q -- '-log-level' <<<"$serve_help" && extra+=(--log-level warn)
 	# The decision log stays as configured by default (stdout), written to

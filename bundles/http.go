@@ -2,14 +2,19 @@ package bundles
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/open-policy-agent/opa/v1/logging"
+	"github.com/open-policy-agent/opa/v1/plugins/rest"
+	"go.yaml.in/yaml/v3"
 )
 
 // openPolicyAgentBundles is the content type with which a bundle server
@@ -18,11 +23,17 @@ const openPolicyAgentBundles = "application/vnd.openpolicyagent.bundles"
 
 // HTTPSource fetches bundles from a bundle server (any server OPA can use:
 // a plain web server, object storage, or a bundle service), with ETag /
-// If-None-Match conditional requests and OPA's long polling.
+// If-None-Match conditional requests and OPA's long polling. Requests go
+// through OPA's own REST client, so every credential OPA offers for its
+// services works here: bearer tokens, OAuth2 client credentials, client
+// TLS, S3 signing, GCP metadata and Azure managed identity tokens.
 type HTTPSource struct {
-	url             string
-	client          *http.Client
-	sizeLimit       int64
+	url       string
+	path      string
+	client    rest.Client
+	lpClient  rest.Client // the same service without a response-header timeout
+	sizeLimit int64
+	// longPollTimeout is how long the server may hold a long poll.
 	longPollTimeout time.Duration
 	// longPoll is whether the server offered long polling in its last answer.
 	longPoll atomic.Bool
@@ -33,29 +44,63 @@ var (
 	_ LongPoller = (*HTTPSource)(nil)
 )
 
-// NewHTTPSource returns a source for a bundle URL.
+// NewHTTPSource returns a source for a bundle URL; opts.Service configures
+// the OPA service it is fetched from (credentials, headers, TLS).
 func NewHTTPSource(rawURL string, opts SourceOptions) (*HTTPSource, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("bundle source %q is not an http(s) URL", rawURL)
 	}
-	client := opts.HTTPClient
-	if client == nil {
-		client = &http.Client{Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   10 * time.Second,
-			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConnsPerHost:   2,
-			ForceAttemptHTTP2:     true,
-			ExpectContinueTimeout: time.Second,
-		}}
+	base := &url.URL{Scheme: u.Scheme, Host: u.Host, User: u.User}
+	client, err := newRESTClient(base.String(), opts.Service)
+	if err != nil {
+		return nil, err
 	}
 	lp := opts.LongPollTimeout
 	if lp == 0 {
 		lp = 30 * time.Second
 	}
-	return &HTTPSource{url: u.String(), client: client, sizeLimit: opts.SizeLimit, longPollTimeout: lp}, nil
+	noTimeout := int64(0)
+	path := strings.TrimPrefix(u.EscapedPath(), "/")
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+	}
+	return &HTTPSource{
+		url:             redactURL(u),
+		path:            path,
+		client:          client,
+		lpClient:        client.SetResponseHeaderTimeout(&noTimeout),
+		sizeLimit:       opts.SizeLimit,
+		longPollTimeout: lp,
+	}, nil
+}
+
+// newRESTClient builds OPA's REST client for the service at serviceURL
+// from an OPA service configuration (YAML or JSON; its url, if any, is
+// replaced).
+func newRESTClient(serviceURL string, service []byte) (rest.Client, error) {
+	cfg := map[string]any{}
+	if len(service) > 0 {
+		if err := yaml.Unmarshal(service, &cfg); err != nil {
+			return rest.Client{}, fmt.Errorf("bundle service configuration: %w", err)
+		}
+	}
+	cfg["url"] = serviceURL
+	if _, ok := cfg["name"]; !ok {
+		cfg["name"] = "bundle"
+	}
+	data, err := json.Marshal(cfg)
+	if err != nil {
+		return rest.Client{}, fmt.Errorf("bundle service configuration: %w", err)
+	}
+	c, err := rest.New(data, nil, rest.Logger(logging.NewNoOpLogger()))
+	if err != nil {
+		return rest.Client{}, fmt.Errorf("bundle service configuration: %w", err)
+	}
+	if _, err := c.Config().AuthPlugin(c.AuthPluginLookup()); err != nil {
+		return rest.Client{}, fmt.Errorf("bundle service credentials: %w", err)
+	}
+	return c, nil
 }
 
 // String implements Source.
@@ -70,27 +115,24 @@ func (s *HTTPSource) Fetch(ctx context.Context, req FetchRequest) (*Archive, err
 	// Every request is bounded: a long poll by the time the server may hold
 	// it plus a margin, any other by a fixed timeout.
 	timeout := time.Minute
+	client := s.client
 	if longPoll {
 		timeout = s.longPollTimeout + 30*time.Second
+		client = s.lpClient
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
-	if err != nil {
-		return nil, fmt.Errorf("bundle request: %w", err)
-	}
-	hreq.Header.Set("Accept", "application/gzip, application/octet-stream, "+openPolicyAgentBundles)
-	if req.ETag != "" {
-		hreq.Header.Set("If-None-Match", req.ETag)
-	}
 	prefer := "modes=snapshot"
 	if longPoll {
 		prefer += ";wait=" + strconv.Itoa(int(s.longPollTimeout/time.Second))
 	}
-	hreq.Header.Set("Prefer", prefer)
+	client = client.
+		WithHeader("Accept", "application/gzip, application/octet-stream, "+openPolicyAgentBundles).
+		WithHeader("If-None-Match", req.ETag).
+		WithHeader("Prefer", prefer)
 
-	resp, err := s.client.Do(hreq)
+	resp, err := client.Do(ctx, http.MethodGet, s.path)
 	if err != nil {
 		s.longPoll.Store(false)
 		return nil, fmt.Errorf("fetch bundle from %s: %w", s.url, err)
@@ -114,4 +156,14 @@ func (s *HTTPSource) Fetch(ctx context.Context, req FetchRequest) (*Archive, err
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 		return nil, fmt.Errorf("fetch bundle from %s: server answered %s", s.url, resp.Status)
 	}
+}
+
+// redactURL writes u without the password of its user info.
+func redactURL(u *url.URL) string {
+	if _, ok := u.User.Password(); ok {
+		c := *u
+		c.User = url.UserPassword(u.User.Username(), "REDACTED")
+		return c.String()
+	}
+	return u.String()
 }

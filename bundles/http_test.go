@@ -231,3 +231,65 @@ func lastResult(m *bundles.Manager) bundles.Result {
 	}
 	return ""
 }
+
+func TestNewSourceSchemes(t *testing.T) {
+	dir := t.TempDir()
+	src, err := bundles.NewSource("file://"+dir, bundles.SourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := src.(*bundles.DirSource); !ok || src.String() != dir {
+		t.Errorf("file:// source is %T %s", src, src)
+	}
+	oci, err := bundles.NewSource("oci://registry.example/acme/policy:prod", bundles.SourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, ok := oci.(*bundles.OCISource); !ok || o.String() != "oci://registry.example/acme/policy:prod" {
+		t.Errorf("oci:// source is %T %s", oci, oci)
+	} else {
+		t.Cleanup(func() { _ = o.Close() })
+	}
+	for spec, want := range map[string]string{
+		"oci://registry.example":          "want oci://REGISTRY/REPOSITORY",
+		"ftp://bundles.example/b.tar.gz":  `unsupported scheme "ftp"`,
+		"s3://bucket/b.tar.gz":            "supported: http://, https://, oci://, file://",
+		"https://user:pw@x/b.tar.gz#frag": "",
+	} {
+		_, err := bundles.NewSource(spec, bundles.SourceOptions{})
+		if want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", spec, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want it to say %q", spec, err, want)
+		}
+	}
+}
+
+func TestHTTPSourceCredentialsAndQuery(t *testing.T) {
+	var gotAuth, gotQuery string
+	tarball := minimalTarball(t, "cred-1", nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth, gotQuery = r.Header.Get("Authorization"), r.URL.RawQuery
+		_, _ = w.Write(tarball)
+	}))
+	t.Cleanup(srv.Close)
+	service := []byte("credentials:\n  bearer:\n    token: t0k3n\nheaders:\n  X-Tenant: acme\n")
+	src, err := bundles.NewSource(srv.URL+"/b/sendgate.tar.gz?v=2", bundles.SourceOptions{Service: service})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := src.Fetch(context.Background(), bundles.FetchRequest{})
+	if err != nil || len(a.Files) == 0 {
+		t.Fatalf("fetch: %v", err)
+	}
+	if gotAuth != "Bearer t0k3n" || gotQuery != "v=2" {
+		t.Fatalf("server saw Authorization %q, query %q", gotAuth, gotQuery)
+	}
+	if _, err := bundles.NewSource(srv.URL, bundles.SourceOptions{Service: []byte("credentials:\n  bearer: {token: a}\n  oauth2: {token_url: x}\n")}); err == nil {
+		t.Error("two credential methods accepted")
+	}
+}

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -55,22 +55,52 @@ type LongPoller interface {
 type SourceOptions struct {
 	// SizeLimit bounds the bundle (<= 0 means DefaultSizeLimit).
 	SizeLimit int64
-	// HTTPClient is used for http(s) sources; nil means a client with
-	// sensible timeouts.
-	HTTPClient *http.Client
+	// Service configures the OPA service that http(s) and oci sources are
+	// fetched from, in OPA's own format (YAML or JSON): credentials
+	// (bearer, oauth2, client_tls, s3_signing, gcp_metadata,
+	// azure_managed_identity), headers, tls, response_header_timeout_seconds.
+	// Its url is ignored: the source names it.
+	Service []byte
 	// LongPollTimeout is how long a bundle server may hold a long-poll
 	// request (0 means 30s; < 0 turns long polling off).
 	LongPollTimeout time.Duration
+	// PlainHTTP talks to an OCI registry over plain HTTP (tests, local
+	// registries).
+	PlainHTTP bool
 }
 
-// NewSource parses a --bundle value: an http(s) URL, a .tar.gz or .tgz
-// file, or a bundle directory.
+// SourceSchemes are the URL schemes a bundle source may have; a source
+// without a scheme is a directory or a .tar.gz file.
+var SourceSchemes = []string{"http", "https", "oci", "file"}
+
+// CheckSourceScheme refuses a source naming a URL scheme sendgate cannot
+// fetch from, listing the ones it can.
+func CheckSourceScheme(spec string) error {
+	scheme, _, ok := strings.Cut(spec, "://")
+	if !ok || slices.Contains(SourceSchemes, strings.ToLower(scheme)) {
+		return nil
+	}
+	return fmt.Errorf("bundle source %q: unsupported scheme %q; supported: http://, https://, oci://, file:// or a directory or .tar.gz path", spec, scheme)
+}
+
+// NewSource parses a --bundle value: an http(s) URL, an oci:// reference,
+// a .tar.gz or .tgz file, or a bundle directory (either also as a file://
+// URL). Any other URL scheme is refused.
 func NewSource(spec string, opts SourceOptions) (Source, error) {
 	if spec == "" {
 		return nil, errors.New("empty bundle source")
 	}
-	if strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://") {
+	if err := CheckSourceScheme(spec); err != nil {
+		return nil, err
+	}
+	scheme, rest, _ := strings.Cut(spec, "://")
+	switch strings.ToLower(scheme) {
+	case "http", "https":
 		return NewHTTPSource(spec, opts)
+	case "oci":
+		return NewOCISource(spec, opts)
+	case "file":
+		spec = rest
 	}
 	abs, err := filepath.Abs(spec)
 	if err != nil {

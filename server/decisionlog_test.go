@@ -60,7 +60,7 @@ func TestBlockedDecisionLogDropsInsteadOfStalling(t *testing.T) {
 	if dropped == 0 {
 		t.Fatal("a blocked sink dropped nothing")
 	}
-	snap := metricstest.ScrapeHandler(t, m.Handler(func() error { return nil }))
+	snap := metricstest.ScrapeHandler(t, m.Handler(nil, nil))
 	if got := snap.Value("sendgate_decision_log_dropped_total"); got != float64(dropped) {
 		t.Fatalf("sendgate_decision_log_dropped_total = %v, want %d", got, dropped)
 	}

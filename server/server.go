@@ -13,17 +13,19 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
 	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/internal/ledger"
 	iserver "github.com/sendgate/sendgate/internal/server"
+	"github.com/sendgate/sendgate/internal/validate"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 
-// DefaultMaxRecvBytes admits a full batch of 1,000 messages of 4,096
-// characters with their metadata.
-const DefaultMaxRecvBytes = 32 << 20
+// DefaultMaxRecvBytes is the largest valid request: a CheckBatch of at most
+// validate.MaxBatchBytes. A larger one is refused before it is read.
+const DefaultMaxRecvBytes = validate.MaxBatchBytes
 
 // Config assembles a Server.
 type Config struct {
@@ -35,6 +37,9 @@ type Config struct {
 	Observer DecisionObserver
 	// MaxRecvBytes bounds a request; DefaultMaxRecvBytes when zero.
 	MaxRecvBytes int
+	// MaxConcurrentStreams bounds the calls one connection has open at once;
+	// DefaultMaxConcurrentStreams when zero.
+	MaxConcurrentStreams uint32
 	// UnaryInterceptors run outermost, before recovery, so that metrics also
 	// count the calls a recovered panic turned into INTERNAL.
 	UnaryInterceptors []grpc.UnaryServerInterceptor
@@ -45,14 +50,22 @@ type Config struct {
 	Ledger *ledger.Ledger
 }
 
+// DefaultMaxConcurrentStreams bounds the calls in flight on one
+// connection: beyond the engine's queue they would only wait.
+const DefaultMaxConcurrentStreams = 256
+
 // DecisionObserver is told of every decision, after it is made.
 type DecisionObserver = iserver.DecisionObserver
 
 // Server is the gRPC server with its health service.
 type Server struct {
-	grpc       *grpc.Server
-	health     *health.Server
-	log        *slog.Logger
+	grpc   *grpc.Server
+	health *health.Server
+	log    *slog.Logger
+	// svc and unary are the DecisionService and the interceptors around it,
+	// for InProcess.
+	svc        sendgatev1.DecisionServiceServer
+	unary      []grpc.UnaryServerInterceptor
 	stopLedger context.CancelFunc
 }
 
@@ -66,18 +79,26 @@ func New(cfg Config) *Server {
 	if maxRecv == 0 {
 		maxRecv = DefaultMaxRecvBytes
 	}
+	maxStreams := cfg.MaxConcurrentStreams
+	if maxStreams == 0 {
+		maxStreams = DefaultMaxConcurrentStreams
+	}
 	unary := append([]grpc.UnaryServerInterceptor{}, cfg.UnaryInterceptors...)
 	unary = append(unary, recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(iserver.RecoverPanic(log))))
 	unary = append(unary, iserver.LogCalls(log))
 
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxRecv),
+		grpc.ForceServerCodecV2(iserver.Codec()),
+		grpc.MaxConcurrentStreams(maxStreams),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(iserver.RecoverPanic(log)))),
 	}, cfg.ServerOptions...)
 
-	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), log: log}
 	svc := iserver.NewDecisionService(cfg.Engine, cfg.Observer, log)
+	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), log: log, svc: svc, unary: unary}
 	sendgatev1.RegisterDecisionServiceServer(s.grpc, svc)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Ledger != nil {

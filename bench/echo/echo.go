@@ -16,7 +16,7 @@ import (
 // MaxMessageSize is the largest request the echo server accepts: the limit
 // sendgate's server sets by default (server.DefaultMaxRecvBytes), so that
 // both run with the same transport settings.
-const MaxMessageSize = 32 << 20
+const MaxMessageSize = 8 << 20
 
 // Fixed values the echo server puts in every response, as long as real ones.
 const (

@@ -54,9 +54,9 @@ func runBundleBuild(args []string, stdout, stderr io.Writer) int {
 	signingKey := fs.String("signing-key", "", "PEM private key (or HMAC secret file) to sign the bundle with")
 	alg := fs.String("signing-alg", "", "JWS algorithm, e.g. RS256, PS256, ES256, HS256 (default: from the key)")
 	keyID := fs.String("signing-key-id", bundles.DefaultKeyID, "key id recorded in the signature")
-	pos, ok := parseInterleaved(fs, args)
-	if !ok {
-		return exitUnusable
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return parseExit(err)
 	}
 	if len(pos) != 1 || *out == "" {
 		fmt.Fprintf(stderr, "sendgate bundle build: need one DIR and -o FILE\n\n%s", bundleUsage)
@@ -89,9 +89,9 @@ func runBundleVerify(args []string, stdout, stderr io.Writer) int {
 	var keys keyFlags
 	fs.Var(&keys, "verification-key", "PEM public key (or HMAC secret file), optionally ID=PEM; repeat for several keys")
 	alg := fs.String("signing-alg", "", "JWS algorithm of the keys (default: from each key)")
-	pos, ok := parseInterleaved(fs, args)
-	if !ok {
-		return exitUnusable
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return parseExit(err)
 	}
 	if len(pos) != 1 || len(keys) == 0 {
 		fmt.Fprintf(stderr, "sendgate bundle verify: need one FILE and --verification-key\n\n%s", bundleUsage)
@@ -125,9 +125,9 @@ func runBundleVerify(args []string, stdout, stderr io.Writer) int {
 func runBundleInspect(args []string, stdout, stderr io.Writer) int {
 	fs := newBundleFlags("inspect", stderr)
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
-	pos, ok := parseInterleaved(fs, args)
-	if !ok {
-		return exitUnusable
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return parseExit(err)
 	}
 	if len(pos) != 1 {
 		fmt.Fprintf(stderr, "sendgate bundle inspect: need one FILE\n\n%s", bundleUsage)
@@ -177,15 +177,15 @@ func newBundleFlags(name string, stderr io.Writer) *flag.FlagSet {
 
 // parseInterleaved parses flags placed before, between or after the
 // positional arguments ("build DIR -o FILE" as well as "build -o FILE DIR").
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, bool) {
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, false
+			return nil, err
 		}
 		args = fs.Args()
 		if len(args) == 0 {
-			return pos, true
+			return pos, nil
 		}
 		pos = append(pos, args[0])
 		args = args[1:]

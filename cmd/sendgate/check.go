@@ -30,12 +30,13 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	addr := fs.String("addr", "", "decide with a running server at HOST:PORT instead of a local bundle")
 	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for a running server")
 	explainIt := fs.Bool("explain", false, "also write a readable account of the decision to standard error: text findings, rules fired, how to pass")
+	casesPath := fs.String("cases", "", "decide every case of a JSONL corpus in this process and score it (see below)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: sendgate check [--bundle PATH | --addr HOST:PORT] [FILE]\n\nReads one CheckRequest as JSON from FILE or standard input and prints the CheckResponse.\nExit status: 0 allow, 1 deny, 2 the request or the bundle could not be used.")
+		fmt.Fprintln(stderr, "usage: sendgate check [--bundle PATH | --addr HOST:PORT] [FILE]\n       sendgate check [--bundle PATH] --cases FILE.jsonl\n\nReads one CheckRequest as JSON from FILE or standard input and prints the CheckResponse.\nExit status: 0 allow, 1 deny, 2 the request or the bundle could not be used.\n\n"+casesUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUnusable
+		return parseExit(err)
 	}
 	if *bundlePath != "" && *addr != "" && !*explainIt {
 		// With --explain, --bundle names the bundle that explains the
@@ -43,9 +44,20 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintln(stderr, "sendgate check: --bundle and --addr exclude each other (but with --explain)")
 		return exitUnusable
 	}
-	if fs.NArg() > 1 {
+	if fs.NArg() > 1 || (*casesPath != "" && (fs.NArg() > 0 || *addr != "" || *explainIt)) ||
+		(*casesPath == "" && fs.NArg() == 0 && isCharDevice(stdin)) {
+		// With no FILE and a terminal for standard input, say how to use
+		// check rather than wait for a request to be typed.
 		fs.Usage()
 		return exitUnusable
+	}
+	if *casesPath != "" {
+		ps, err := compileBundle(ctx, *bundlePath)
+		if err != nil {
+			fmt.Fprintf(stderr, "sendgate check: %v\n", err)
+			return exitUnusable
+		}
+		return runCases(ctx, ps, *casesPath, stdout, stderr)
 	}
 	req, err := readRequest(fs.Arg(0), stdin)
 	if err != nil {

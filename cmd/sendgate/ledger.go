@@ -64,7 +64,7 @@ type ledgerTarget struct {
 
 func (t *ledgerTarget) bind(fs *flag.FlagSet) {
 	fs.StringVar(&t.addr, "addr", "", "talk to a running server at HOST:PORT instead of opening the store")
-	fs.StringVar(&t.dataDir, "data-dir", envOr("SENDGATE_DATA_DIR", defaultDataDir), "data directory of the embedded store")
+	fs.StringVar(&t.dataDir, "data-dir", defaultDataDir, "data directory of the embedded store")
 	bindLedgerStoreFlags(fs, &t.store, "embedded")
 }
 

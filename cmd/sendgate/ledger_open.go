@@ -49,8 +49,8 @@ func bindLedgerFlags(fs *flag.FlagSet, o *ledgerOptions) {
 
 // bindLedgerStoreFlags defines the flags that choose the store.
 func bindLedgerStoreFlags(fs *flag.FlagSet, o *ledgerOptions, def string) {
-	fs.StringVar(&o.spec, "ledger", envOr("SENDGATE_LEDGER", def), "consent ledger: off, memory, embedded (a file in --data-dir) or a postgres:// URL (env SENDGATE_LEDGER)")
-	fs.StringVar(&o.keyFile, "ledger-key-file", envOr("SENDGATE_LEDGER_KEY_FILE", ""), "file holding the key the ledger hashes phone numbers with (at least 32 bytes)")
+	fs.StringVar(&o.spec, "ledger", def, "consent ledger: off, memory, embedded (a file in --data-dir) or a postgres:// URL")
+	fs.StringVar(&o.keyFile, "ledger-key-file", "", "file holding the key the ledger hashes phone numbers with (at least 32 bytes)")
 }
 
 // openedLedger is a ledger ready to serve, with what the engine needs to

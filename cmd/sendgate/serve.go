@@ -12,18 +12,19 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/bundle"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
 	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/internal/decisionlog"
 	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/internal/engine/opafast"
+	"github.com/sendgate/sendgate/internal/listen"
 	"github.com/sendgate/sendgate/internal/metrics"
 	"github.com/sendgate/sendgate/internal/observe"
 	"github.com/sendgate/sendgate/internal/tracing"
@@ -33,7 +34,11 @@ import (
 
 // serveOptions are the flags of "sendgate serve".
 type serveOptions struct {
+	configFile                   string
+	bundleService                string
+	bundleToken, bundleTokenFile string
 	addr, adminAddr, metricsAddr string
+	httpAddr                     string
 	bundle, dataDir              string
 	verificationKeys             []string
 	verificationAlg              string
@@ -47,20 +52,18 @@ type serveOptions struct {
 	pprofAddr                    string
 	maxRecvBytes                 int
 	shutdownTimeout              time.Duration
+	decisionTimeout              time.Duration
+	maxQueue, maxConnections     int
 	decisionLog                  decisionlog.Options
 	ledger                       ledgerOptions
 }
 
+// defaultDecisionTimeout is --decision-timeout's default: a decision takes
+// about 100 µs, a 4,096-character text under a millisecond.
+const defaultDecisionTimeout = 50 * time.Millisecond
+
 // listening, when set (by tests), is told the addresses the server bound.
 var listening func(grpcAddr, adminAddr, metricsAddr string)
-
-// envOr returns the environment variable name, or def when it is unset.
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
-}
 
 // keyList collects a repeatable --verification-key flag.
 type keyList []string
@@ -68,43 +71,52 @@ type keyList []string
 func (k *keyList) String() string     { return strings.Join(*k, ",") }
 func (k *keyList) Set(v string) error { *k = append(*k, v); return nil }
 
-func runServe(ctx context.Context, args []string, stderr io.Writer) int {
-	var o serveOptions
+// serveFlags defines the flags of "sendgate serve" on a new flag set
+// filling o. Each is also a key of the --config file and an environment
+// variable SENDGATE_<FLAG> (see loadServeConfig).
+func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.addr, "addr", envOr("SENDGATE_ADDR", ":9090"), "gRPC listen address (env SENDGATE_ADDR)")
-	fs.StringVar(&o.bundle, "bundle", envOr("SENDGATE_BUNDLE", ""), "bundle directory, .tar.gz file or http(s) URL (default: the embedded default bundle; env SENDGATE_BUNDLE)")
-	fs.StringVar(&o.dataDir, "data-dir", envOr("SENDGATE_DATA_DIR", defaultDataDir), "directory keeping the embedded ledger, its generated key and the last good bundle for start-ups while the source is down")
+	fs.StringVar(&o.configFile, "config", "", "YAML file whose keys are these flags' names (env SENDGATE_CONFIG); flags and environment variables override it")
+	fs.StringVar(&o.addr, "addr", ":9090", "gRPC listen address")
+	fs.StringVar(&o.httpAddr, "http-addr", ":8080", "HTTP/JSON API listen address (POST /v1/check, /v1/check:batch, GET /openapi.json); empty turns it off")
+	fs.StringVar(&o.bundle, "bundle", "", "bundle directory, .tar.gz file, http(s) URL, oci://REGISTRY/REPO[:TAG] or file:// URL (default: the embedded default bundle)")
+	fs.StringVar(&o.bundleService, "bundle-service-config", "", "OPA service configuration (YAML or JSON) for http(s) and oci bundle sources: credentials (bearer, oauth2, client_tls, s3_signing, gcp_metadata, azure_managed_identity), headers, tls")
+	fs.StringVar(&o.bundleToken, "bundle-bearer-token", "", "bearer token presented to the bundle server (prefer --bundle-bearer-token-file)")
+	fs.StringVar(&o.bundleTokenFile, "bundle-bearer-token-file", "", "file holding the bearer token presented to the bundle server, re-read on each fetch")
+	fs.StringVar(&o.dataDir, "data-dir", defaultDataDir, "directory keeping the embedded ledger, its generated key and the last good bundle for start-ups while the source is down")
 	fs.Var((*keyList)(&o.verificationKeys), "verification-key", "PEM public key (or ID=PEM) that bundles must be signed with; repeat to rotate keys")
 	fs.StringVar(&o.verificationAlg, "verification-alg", "", "JWS algorithm of the verification keys (e.g. PS256, RS384, HS384); inferred from the key when empty")
 	fs.DurationVar(&o.pollInterval, "poll-interval", 0, "re-fetch the bundle source this often (default 30s for http sources, none for watched files)")
 	fs.BoolVar(&o.skipBundleTests, "skip-bundle-tests", false, "activate bundles without running their own Rego tests")
 	fs.Int64Var(&o.bundleSizeLimit, "bundle-size-limit", bundles.DefaultSizeLimit, "largest bundle accepted, in bytes")
-	fs.StringVar(&o.adminAddr, "admin-addr", envOr("SENDGATE_ADMIN_ADDR", "127.0.0.1:9091"), "AdminService listen address; empty turns it off")
-	fs.StringVar(&o.adminTokenFile, "admin-token-file", envOr("SENDGATE_ADMIN_TOKEN_FILE", ""), "file holding the bearer token admin calls must present")
+	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:9091", "AdminService listen address; empty turns it off")
+	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "file holding the bearer token admin calls must present")
 	fs.StringVar(&o.adminTLSCert, "admin-tls-cert", "", "TLS certificate of the admin listener")
 	fs.StringVar(&o.adminTLSKey, "admin-tls-key", "", "TLS key of the admin listener")
 	fs.StringVar(&o.adminClientCA, "admin-client-ca", "", "CA bundle admitting admin callers by client certificate (mTLS)")
-	fs.StringVar(&o.metricsAddr, "metrics-addr", envOr("SENDGATE_METRICS_ADDR", metrics.DefaultAddr), "/metrics, /healthz and /readyz listen address; empty turns it off")
-	fs.StringVar(&o.logLevel, "log-level", envOr("SENDGATE_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
-	fs.StringVar(&o.pprofAddr, "pprof-addr", envOr("SENDGATE_PPROF_ADDR", ""), "serve Go's /debug/pprof/ profiles on this address, e.g. 127.0.0.1:6060 (default off)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", metrics.DefaultAddr, "/metrics, /healthz and /readyz listen address; empty turns it off")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's /debug/pprof/ profiles on this address, e.g. 127.0.0.1:6060 (default off)")
 	fs.IntVar(&o.maxRecvBytes, "max-request-bytes", server.DefaultMaxRecvBytes, "largest request accepted, in bytes")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM")
+	fs.DurationVar(&o.decisionTimeout, "decision-timeout", defaultDecisionTimeout, "longest one decision's evaluation may take; the bundle manifest's metadata.sendgate.decision_timeout overrides it")
+	fs.IntVar(&o.maxQueue, "max-queue", opafast.DefaultMaxQueue, "decisions that may wait for a free processor; beyond, calls get RESOURCE_EXHAUSTED at once")
+	fs.IntVar(&o.maxConnections, "max-connections", 0, "connections the gRPC port keeps open at once (default: the descriptor limit less 64)")
 	decisionlog.BindFlags(fs, &o.decisionLog)
 	bindLedgerFlags(fs, &o.ledger)
-	if err := fs.Parse(args); err != nil {
-		return exitUnusable
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "sendgate serve: unexpected argument %q\n", fs.Arg(0))
-		return exitUnusable
+	return fs
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) int {
+	var o serveOptions
+	fs := serveFlags(&o, stderr)
+	if _, code, ok := loadServeConfig(fs, &o, args, stderr); !ok {
+		return code
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
-		fmt.Fprintf(stderr, "sendgate serve: --log-level: %v\n", err)
-		return exitUnusable
-	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	_ = level.UnmarshalText([]byte(o.logLevel)) // checked by loadServeConfig
+	log := slog.New(slog.NewJSONHandler(stderr, logOptions(level)))
 	opafast.TuneGC(log)
 	if err := serve(ctx, o, log); err != nil {
 		log.Error("sendgate serve", "error", err)
@@ -115,24 +127,54 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 
 // serve runs the server until ctx ends (SIGINT or SIGTERM), then drains:
 // health turns NOT_SERVING, in-flight calls finish, logs are flushed.
-func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
+//
+// Every port is bound and every file read before anything serves, so a
+// taken port or a bad file stops start-up at once. Then every listener and
+// background job runs in one errgroup: the first to fail stops them all,
+// and serve returns its error. Whatever was opened is closed on every way
+// out.
+func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
+	var closers []func(context.Context)
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i](flushCtx)
+		}
+	}()
+
 	m := metrics.New()
 	o.decisionLog.OnDrop, o.decisionLog.OnWriteError, o.decisionLog.Log = m.DecisionLogDropped, m.DecisionLogWriteFailed, log
 	rec, err := decisionlog.Open(o.decisionLog)
 	if err != nil {
 		return err
 	}
+	closers = append(closers, func(ctx context.Context) {
+		if err := rec.Close(ctx); err != nil {
+			log.Warn("decision log not fully flushed", "error", err)
+		}
+	})
 	traceOpts, traceShutdown, err := tracing.Setup(ctx)
 	if err != nil {
 		return err
 	}
+	closers = append(closers, func(ctx context.Context) {
+		if err := traceShutdown(ctx); err != nil {
+			log.Warn("trace exporter shutdown", "error", err)
+		}
+	})
 
 	led, err := openServeLedger(ctx, o.ledger, o.dataDir, m.Registry(), log)
 	if err != nil {
 		return err
 	}
-	defer led.Close()
-	eng := engine.New(engine.Options{Ledger: led.engineOptions()})
+	closers = append(closers, func(context.Context) { led.Close() })
+	eng := engine.New(engine.Options{
+		MaxQueue:        o.maxQueue,
+		DecisionTimeout: o.decisionTimeout,
+		OnPanic:         func(p any) { log.Error("recovered from panic in a decision whose caller had gone", "panic", p) },
+		Ledger:          led.engineOptions(),
+	})
 	srv := server.New(server.Config{
 		Ledger:            led.ledger(),
 		Engine:            eng,
@@ -143,130 +185,157 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		ServerOptions:     append(traceOpts, grpc.ChainStreamInterceptor(m.StreamServerInterceptor())),
 	})
 	m.InitializeGRPC(srv.GRPC())
-
 	mgr, err := newBundleManager(o, eng, srv, m, log)
 	if err != nil {
 		return err
 	}
-
-	lis, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.addr, err)
-	}
-	var stopping atomic.Bool
-	var wg sync.WaitGroup
-	defer wg.Wait()
-
-	var httpSrv *http.Server
-	metricsAddr := ""
-	if o.metricsAddr != "" {
-		mlis, err := net.Listen("tcp", o.metricsAddr)
-		if err != nil {
-			lis.Close()
-			return fmt.Errorf("listen on %s: %w", o.metricsAddr, err)
+	var adminSrv *grpc.Server
+	if o.adminAddr != "" {
+		if adminSrv, err = newAdminServer(o, mgr, log); err != nil {
+			return err
 		}
-		metricsAddr = mlis.Addr().String()
-		httpSrv = m.NewServer(o.metricsAddr, func() error {
+	}
+	var apiSrv *http.Server
+	if o.httpAddr != "" {
+		if apiSrv, err = httpAPI(o, srv, len(traceOpts) > 0); err != nil {
+			return err
+		}
+	}
+
+	// Every port, before anything serves.
+	lis, err := listen.Listen(o.addr, listen.Options{MaxConns: o.maxConnections})
+	if err != nil {
+		return err
+	}
+	closers = append(closers, func(context.Context) { lis.Close() })
+	var hlis, mlis, alis, plis net.Listener
+	for _, l := range []struct {
+		addr string
+		lis  *net.Listener
+	}{{o.httpAddr, &hlis}, {o.metricsAddr, &mlis}, {o.adminAddr, &alis}, {o.pprofAddr, &plis}} {
+		if l.addr == "" {
+			continue
+		}
+		if *l.lis, err = net.Listen("tcp", l.addr); err != nil {
+			return fmt.Errorf("listen on %s: %w", l.addr, err)
+		}
+		closers = append(closers, func(context.Context) { (*l.lis).Close() })
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	var stopping atomic.Bool
+	// serveOn runs one server until shutdown; a server that stops on its
+	// own stops everything.
+	serveOn := func(name string, run func() error) {
+		g.Go(func() error {
+			err := run()
+			if gctx.Err() != nil || errors.Is(err, http.ErrServerClosed) || errors.Is(err, grpc.ErrServerStopped) {
+				return nil
+			}
+			if err == nil {
+				err = errors.New("stopped")
+			}
+			return fmt.Errorf("%s server: %w", name, err)
+		})
+	}
+	serveOn("gRPC", func() error { return srv.Serve(lis) })
+	var httpSrv, pprofSrv *http.Server
+	if mlis != nil {
+		live := func() error { return lis.Health(healthWindow) }
+		httpSrv = m.NewServer(o.metricsAddr, live, func() error {
 			switch {
 			case stopping.Load():
 				return errors.New("shutting down")
 			case eng.Active() == nil:
 				return bundles.ErrNotReady
 			}
-			return nil
+			return live()
 		})
-		wg.Go(func() { _ = httpSrv.Serve(mlis) })
+		serveOn("metrics", func() error { return httpSrv.Serve(mlis) })
 	}
-
-	var pprofSrv *http.Server
-	if o.pprofAddr != "" {
-		var plis net.Listener
-		pprofSrv, plis, err = servePprof(o.pprofAddr)
-		if err != nil {
-			lis.Close()
-			return err
-		}
+	if alis != nil {
+		serveOn("admin", func() error { return adminSrv.Serve(alis) })
+	}
+	if hlis != nil {
+		serveOn("HTTP/JSON", func() error { return apiSrv.Serve(hlis) })
+	}
+	if plis != nil {
+		pprofSrv = pprofServer()
 		log.Info("serving profiles", "pprof_addr", plis.Addr().String())
-		wg.Go(func() { _ = pprofSrv.Serve(plis) })
+		serveOn("pprof", func() error { return pprofSrv.Serve(plis) })
 	}
 
-	var adminSrv *grpc.Server
-	adminAddr := ""
-	if o.adminAddr != "" {
-		adminSrv, err = newAdminServer(o, mgr, log)
-		if err != nil {
-			lis.Close()
-			return err
+	// The first activation (from the source, else the last good bundle)
+	// runs while the ports already answer: until it succeeds health says
+	// NOT_SERVING and Checks get UNAVAILABLE at once.
+	g.Go(func() error {
+		if err := mgr.Start(gctx); err != nil && gctx.Err() == nil {
+			log.Warn("no bundle active yet; retrying the source", "error", err)
 		}
-		alis, err := net.Listen("tcp", o.adminAddr)
-		if err != nil {
-			lis.Close()
-			return fmt.Errorf("listen on %s: %w", o.adminAddr, err)
-		}
-		adminAddr = alis.Addr().String()
-		wg.Go(func() { _ = adminSrv.Serve(alis) })
-	}
-
-	// The first activation: from the source, else the last good bundle.
-	// Until one works health stays NOT_SERVING and Run keeps retrying.
-	if err := mgr.Start(ctx); err != nil {
-		log.Warn("no bundle active yet; retrying the source", "error", err)
-	}
-	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopRun()
-	wg.Go(func() { _ = mgr.Run(runCtx) })
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	wg.Go(func() {
+		return mgr.Run(gctx)
+	})
+	g.Go(func() error {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
 		for {
 			select {
-			case <-runCtx.Done():
-				return
+			case <-gctx.Done():
+				return nil
 			case <-hup:
 				log.Info("SIGHUP: reloading the bundle")
 				mgr.Trigger(bundles.TriggerSignal)
 			}
 		}
 	})
-
-	serveErr := make(chan error, 1)
-	wg.Go(func() { serveErr <- srv.Serve(lis) })
-	log.Info("serving", "addr", lis.Addr().String(), "admin_addr", adminAddr, "metrics_addr", metricsAddr)
-	if listening != nil {
-		listening(lis.Addr().String(), adminAddr, metricsAddr)
-	}
-
-	select {
-	case <-ctx.Done():
-	case err := <-serveErr:
-		if err != nil {
-			log.Error("serve", "error", err)
+	g.Go(func() error {
+		<-gctx.Done()
+		if ctx.Err() != nil {
+			log.Info("shutting down: draining in-flight calls", "timeout", o.shutdownTimeout.String())
 		}
+		stopping.Store(true)
+		if apiSrv != nil {
+			apiCtx, cancelAPI := context.WithTimeout(context.Background(), o.shutdownTimeout)
+			_ = apiSrv.Shutdown(apiCtx)
+			cancelAPI()
+		}
+		srv.Stop(o.shutdownTimeout)
+		if adminSrv != nil {
+			adminSrv.Stop()
+		}
+		shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, h := range []*http.Server{httpSrv, pprofSrv} {
+			if h != nil {
+				_ = h.Shutdown(shutCtx)
+			}
+		}
+		return nil
+	})
+
+	log.Info("serving", "addr", lis.Addr().String(), "http_addr", addrOf(hlis), "admin_addr", addrOf(alis), "metrics_addr", addrOf(mlis))
+	if listening != nil {
+		listening(lis.Addr().String(), addrOf(alis), addrOf(mlis))
 	}
-	log.Info("shutting down: draining in-flight calls", "timeout", o.shutdownTimeout)
-	stopping.Store(true)
-	stopRun()
-	srv.Stop(o.shutdownTimeout)
-	if adminSrv != nil {
-		adminSrv.Stop()
+	if httpListening != nil && hlis != nil {
+		httpListening(hlis.Addr().String())
 	}
-	flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := rec.Close(flushCtx); err != nil {
-		log.Warn("decision log not fully flushed", "error", err)
-	}
-	if err := traceShutdown(flushCtx); err != nil {
-		log.Warn("trace exporter shutdown", "error", err)
-	}
-	if httpSrv != nil {
-		_ = httpSrv.Shutdown(flushCtx)
-	}
-	if pprofSrv != nil {
-		_ = pprofSrv.Close()
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// healthWindow is how long an accept that failed for want of descriptors
+// keeps /healthz and /readyz failing.
+const healthWindow = 30 * time.Second
+
+func addrOf(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
 }
 
 // newBundleManager wires the activation pipeline to the engine, health and
@@ -275,7 +344,11 @@ func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m 
 	var src bundles.Source = &bundles.FSSource{FS: policies.FS(), Dir: ".", Name: "embedded default bundle"}
 	if o.bundle != "" {
 		var err error
-		src, err = bundles.NewSource(o.bundle, bundles.SourceOptions{SizeLimit: o.bundleSizeLimit})
+		service, err := bundleService(o)
+		if err != nil {
+			return nil, err
+		}
+		src, err = bundles.NewSource(o.bundle, bundles.SourceOptions{SizeLimit: o.bundleSizeLimit, Service: service})
 		if err != nil {
 			return nil, err
 		}

@@ -41,9 +41,40 @@ type running struct {
 }
 
 // startServe runs serve with opts filled in for loopback ports, and waits
-// until it listens. Cancelling stands in for SIGTERM: signal.NotifyContext
-// cancels the same context.
+// until it serves a bundle. Cancelling stands in for SIGTERM:
+// signal.NotifyContext cancels the same context.
 func startServe(t *testing.T, mutate func(*serveOptions)) *running {
+	t.Helper()
+	r := startServeUnready(t, mutate)
+	r.waitServing(t)
+	return r
+}
+
+// waitServing waits until health reports SERVING: the first activation
+// runs while the ports already answer.
+func (r *running) waitServing(t *testing.T) {
+	t.Helper()
+	ctx := testkit.Context(t)
+	for {
+		st, err := r.health.Check(ctx, &healthpb.HealthCheckRequest{})
+		if err == nil && st.GetStatus() == healthpb.HealthCheckResponse_SERVING {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("serve never reported SERVING: %v, %v", st, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// startServeUnready is startServe without waiting for a bundle.
+func startServeUnready(t *testing.T, mutate func(*serveOptions)) *running {
+	t.Helper()
+	return startServeLogging(t, mutate, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// startServeLogging is startServeUnready logging to log.
+func startServeLogging(t *testing.T, mutate func(*serveOptions), log *slog.Logger) *running {
 	t.Helper()
 	o := serveOptions{
 		addr: "127.0.0.1:0", metricsAddr: "127.0.0.1:0", adminAddr: "",
@@ -58,7 +89,6 @@ func startServe(t *testing.T, mutate func(*serveOptions)) *running {
 	t.Cleanup(func() { listening = nil })
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, done: make(chan error, 1)}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	go func() { r.done <- serve(ctx, o, log) }()
 	select {
 	case a := <-addrs:
@@ -151,7 +181,7 @@ func TestServeDrainsInFlightCallsOnSignal(t *testing.T) {
 
 func TestServeNotReadyUntilSourceAppears(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "bundle")
-	r := startServe(t, func(o *serveOptions) { o.bundle = dir })
+	r := startServeUnready(t, func(o *serveOptions) { o.bundle = dir })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if st, err := r.health.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil || st.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {

@@ -17,8 +17,9 @@ import (
 const (
 	AnalyzeName          = "sendgate.text.analyze"
 	IsOptOutKeywordName  = "sendgate.text.is_opt_out_keyword"
+	MentionsName         = "sendgate.text.mentions"
 	errNotAString        = "operand 1 must be a string"
-	findingsObjectFields = 7
+	findingsObjectFields = 8
 )
 
 var (
@@ -31,6 +32,13 @@ var (
 		types.Args(types.Named("text", types.S).Description("a short text such as a quick-reply button label")),
 		types.Named("result", types.B).Description("true when the text is an opt-out keyword such as STOP"),
 	)
+	mentionsDecl = types.NewFunction(
+		types.Args(
+			types.Named("text", types.S).Description("a text such as an opt-in's wording"),
+			types.Named("name", types.S).Description("a name such as the business's display name"),
+		),
+		types.Named("result", types.B).Description("true when the name occurs in the text as whole words, after NFKC, case and accent folding"),
+	)
 )
 
 // Decls returns the declarations of sendgate's built-ins, for compilers and
@@ -39,6 +47,7 @@ func Decls() []*ast.Builtin {
 	return []*ast.Builtin{
 		{Name: AnalyzeName, Decl: analyzeDecl},
 		{Name: IsOptOutKeywordName, Decl: isOptOutKeywordDecl},
+		{Name: MentionsName, Decl: mentionsDecl},
 	}
 }
 
@@ -70,6 +79,7 @@ func (s *Set) RegoOptions() []func(*rego.Rego) {
 	return []func(*rego.Rego){
 		rego.Function1(&rego.Function{Name: AnalyzeName, Decl: analyzeDecl}, s.analyze),
 		rego.Function1(&rego.Function{Name: IsOptOutKeywordName, Decl: isOptOutKeywordDecl}, s.isOptOutKeyword),
+		rego.Function2(&rego.Function{Name: MentionsName, Decl: mentionsDecl}, mentions),
 	}
 }
 
@@ -115,6 +125,15 @@ func (s *Set) isOptOutKeyword(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, er
 		return nil, errors.New(IsOptOutKeywordName + ": " + errNotAString)
 	}
 	return ast.BooleanTerm(s.lex.IsOptOutKeyword(string(str))), nil
+}
+
+func mentions(_ rego.BuiltinContext, a, b *ast.Term) (*ast.Term, error) {
+	text, ok1 := a.Value.(ast.String)
+	name, ok2 := b.Value.(ast.String)
+	if !ok1 || !ok2 {
+		return nil, errors.New(MentionsName + ": operands must be strings")
+	}
+	return ast.InternedTerm(textscan.Mentions(string(text), string(name))), nil
 }
 
 // Lexicon returns the compiled lexicon the built-ins are bound to.

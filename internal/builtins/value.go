@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -18,6 +19,9 @@ var (
 	keyOptOutInstructions = ast.StringTerm("opt_out_instructions")
 	keyNotices            = ast.StringTerm("notices")
 	keyPartials           = ast.StringTerm("partials")
+	keyLanguage           = ast.StringTerm("language")
+	keyLanguages          = ast.StringTerm("languages")
+	keyCompact            = ast.StringTerm("compact")
 	keyType               = ast.StringTerm("type")
 	keyScheme             = ast.StringTerm("scheme")
 	keyMasked             = ast.StringTerm("masked")
@@ -51,13 +55,19 @@ func findingsValue(f *textscan.Findings, plain bool) ast.Value {
 	b := newValueBuilder(f, plain)
 	ids := make([]*ast.Term, len(f.Identifiers))
 	for i, id := range f.Identifiers {
-		ids[i] = b.Term(ast.NewObject(
+		items := [6][2]*ast.Term{
 			ast.Item(b.key(keyType), b.String(id.Type)),
 			ast.Item(b.key(keyScheme), b.String(id.Scheme)),
 			ast.Item(b.key(keyMasked), b.String(id.Masked)),
 			ast.Item(b.key(keyStart), b.position(id.Start)),
 			ast.Item(b.key(keyEnd), b.position(id.End)),
-		))
+		}
+		n := 5
+		if id.Compact != "" {
+			items[5] = ast.Item(b.key(keyCompact), b.String(id.Compact))
+			n = 6
+		}
+		ids[i] = b.Term(ast.NewObject(items[:n]...))
 	}
 	reqs := make([]*ast.Term, len(f.Requests))
 	for i, r := range f.Requests {
@@ -78,8 +88,47 @@ func findingsValue(f *textscan.Findings, plain bool) ast.Value {
 		ast.Item(b.key(keyOptOutInstructions), b.matches(f.OptOutInstructions, false)),
 		ast.Item(b.key(keyNotices), b.matches(f.Notices, false)),
 		ast.Item(b.key(keyPartials), b.matches(f.Partials, false)),
+		ast.Item(b.key(keyLanguage), b.language(f.Language)),
 	)
 }
+
+// languageTerms are the terms of language codes, shared by every conversion.
+var languageTerms sync.Map
+
+func (b *valueBuilder) language(code string) *ast.Term {
+	if b.plain {
+		return ast.StringTerm(code)
+	}
+	if t, ok := languageTerms.Load(code); ok {
+		return t.(*ast.Term)
+	}
+	t, _ := languageTerms.LoadOrStore(code, ast.StringTerm(code))
+	return t.(*ast.Term)
+}
+
+// languages is a promotion's language list as a term; the lists are shared
+// by the lexicon's phrases, so their terms are made once each.
+func (b *valueBuilder) languages(codes []string) *ast.Term {
+	if b.plain || len(codes) == 0 {
+		terms := make([]*ast.Term, len(codes))
+		for i, c := range codes {
+			terms[i] = ast.StringTerm(c)
+		}
+		return ast.ArrayTerm(terms...)
+	}
+	key := strings.Join(codes, ",")
+	if t, ok := languageLists.Load(key); ok {
+		return t.(*ast.Term)
+	}
+	terms := make([]*ast.Term, len(codes))
+	for i, c := range codes {
+		terms[i] = b.language(c)
+	}
+	t, _ := languageLists.LoadOrStore(key, ast.ArrayTerm(terms...))
+	return t.(*ast.Term)
+}
+
+var languageLists sync.Map
 
 // kindTerms are the terms of the kinds the analysis reports.
 var kindTerms = map[string]*ast.Term{}
@@ -101,7 +150,7 @@ func newValueBuilder(f *textscan.Findings, plain bool) *valueBuilder {
 		return &valueBuilder{Block: opafast.NewBlock(0), plain: true}
 	}
 	matches := len(f.Promotions) + len(f.Passcodes) + len(f.OptOutInstructions) + len(f.Notices) + len(f.Partials)
-	n := 7 + 6*len(f.Identifiers) + 7*len(f.Requests) + 6*matches
+	n := 8 + 7*len(f.Identifiers) + 7*len(f.Requests) + 7*matches
 	return &valueBuilder{Block: opafast.NewBlock(n)}
 }
 
@@ -161,7 +210,7 @@ func (b *valueBuilder) array(elems []*ast.Term) *ast.Term {
 func (b *valueBuilder) matches(ms []textscan.Match, excerpt bool) *ast.Term {
 	terms := make([]*ast.Term, len(ms))
 	for i, m := range ms {
-		items := [5][2]*ast.Term{
+		items := [6][2]*ast.Term{
 			ast.Item(b.key(keyKind), b.kind(m.Kind)),
 			ast.Item(b.key(keyTerm), b.String(m.Term)),
 			ast.Item(b.key(keyStart), b.position(m.Start)),
@@ -170,7 +219,8 @@ func (b *valueBuilder) matches(ms []textscan.Match, excerpt bool) *ast.Term {
 		n := 4
 		if excerpt {
 			items[4] = ast.Item(b.key(keyExcerpt), b.String(m.Excerpt))
-			n = 5
+			items[5] = ast.Item(b.key(keyLanguages), b.languages(m.Languages))
+			n = 6
 		}
 		terms[i] = b.Term(ast.NewObject(items[:n]...))
 	}

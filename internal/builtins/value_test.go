@@ -19,6 +19,7 @@ func plainFindingsValue(t *testing.T, f *textscan.Findings) ast.Value {
 			o := map[string]any{"kind": m.Kind, "term": m.Term, "start": m.Start, "end": m.End}
 			if excerpt {
 				o["excerpt"] = m.Excerpt
+				o["languages"] = append([]string{}, m.Languages...)
 			}
 			out = append(out, o)
 		}
@@ -26,7 +27,11 @@ func plainFindingsValue(t *testing.T, f *textscan.Findings) ast.Value {
 	}
 	ids := []any{}
 	for _, id := range f.Identifiers {
-		ids = append(ids, map[string]any{"type": id.Type, "scheme": id.Scheme, "masked": id.Masked, "start": id.Start, "end": id.End})
+		o := map[string]any{"type": id.Type, "scheme": id.Scheme, "masked": id.Masked, "start": id.Start, "end": id.End}
+		if id.Compact != "" {
+			o["compact"] = id.Compact
+		}
+		ids = append(ids, o)
 	}
 	reqs := []any{}
 	for _, r := range f.Requests {
@@ -40,6 +45,7 @@ func plainFindingsValue(t *testing.T, f *textscan.Findings) ast.Value {
 		"opt_out_instructions": matches(f.OptOutInstructions, false),
 		"notices":              matches(f.Notices, false),
 		"partials":             matches(f.Partials, false),
+		"language":             f.Language,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,9 @@ type TestOptions struct {
 	Filter string
 	// Timeout bounds each test; zero means 10 seconds.
 	Timeout time.Duration
+	// Trace records each test's evaluation trace in its result, so that a
+	// failure can show the values it compared; it turns Coverage off.
+	Trace bool
 	// Parallel bounds how many tests run at once; zero means OPA's default
 	// (one per CPU). Activation in a serving process uses 1, so testing a new
 	// bundle leaves cores for the Checks in flight.
@@ -72,7 +75,9 @@ func RunTests(ctx context.Context, b *bundle.Bundle, opts TestOptions) (*TestRep
 		runner = runner.SetParallel(opts.Parallel)
 	}
 	var cov *cover.Cover
-	if opts.Coverage {
+	if opts.Trace {
+		runner = runner.EnableTracing(true)
+	} else if opts.Coverage {
 		cov = cover.New()
 		runner = runner.SetCoverageQueryTracer(cov)
 	}

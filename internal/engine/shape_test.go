@@ -22,8 +22,10 @@ func TestShapeOfDefaultBundleLeavesOutWhatNoRuleReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.shape != (inputShape{}) {
-		t.Errorf("default bundle shape %+v, want nothing optional", p.shape)
+	// The recipient's phone and locale (category.marketing_paused_region, the
+	// message's language) and the business id (its own accounts) are read.
+	if want := (inputShape{recipient: true, businessID: true}); p.shape != want {
+		t.Errorf("default bundle shape %+v, want %+v", p.shape, want)
 	}
 }
 

@@ -28,7 +28,7 @@ func TestGRPCServerMetrics(t *testing.T) {
 	conn := testkit.Dial(t, lis.Addr().String())
 	client := healthpb.NewHealthClient(conn)
 
-	h := m.Handler(nil)
+	h := m.Handler(nil, nil)
 	labels := []string{"grpc_service", "grpc.health.v1.Health", "grpc_method", "Check", "grpc_type", "unary"}
 	before := metricstest.ScrapeHandler(t, h)
 	if !before.Has("grpc_server_started_total", labels...) {

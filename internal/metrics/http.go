@@ -15,13 +15,20 @@ const DefaultAddr = ":9464"
 // bundle is active and it is not shutting down, otherwise why not.
 type ReadyFunc func() error
 
-// Handler serves /metrics, /healthz (the process is alive) and /readyz
-// (ready answers nil); a nil ready is always ready.
-func (m *Metrics) Handler(ready ReadyFunc) http.Handler {
+// Handler serves /metrics, /healthz (live answers nil: the process works,
+// e.g. it can accept connections) and /readyz (ready answers nil); a nil
+// func always answers yes.
+func (m *Metrics) Handler(live, ready ReadyFunc) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(m.reg,
 		promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg, EnableOpenMetrics: true})))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if live != nil {
+			if err := live(); err != nil {
+				http.Error(w, "unhealthy: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+		}
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
@@ -38,10 +45,10 @@ func (m *Metrics) Handler(ready ReadyFunc) http.Handler {
 
 // NewServer returns the HTTP server for --metrics-addr; the caller runs
 // Serve or ListenAndServe and Shutdown.
-func (m *Metrics) NewServer(addr string, ready ReadyFunc) *http.Server {
+func (m *Metrics) NewServer(addr string, live, ready ReadyFunc) *http.Server {
 	return &http.Server{
 		Addr:              addr,
-		Handler:           m.Handler(ready),
+		Handler:           m.Handler(live, ready),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,

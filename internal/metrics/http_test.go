@@ -15,9 +15,14 @@ import (
 )
 
 func TestProbesFollowReadiness(t *testing.T) {
-	var ready atomic.Bool
+	var ready, dead atomic.Bool
 	m := New()
 	h := m.Handler(func() error {
+		if dead.Load() {
+			return errors.New("out of file descriptors")
+		}
+		return nil
+	}, func() error {
 		if !ready.Load() {
 			return errors.New("no active bundle")
 		}
@@ -41,6 +46,10 @@ func TestProbesFollowReadiness(t *testing.T) {
 	if c := get("/healthz"); c != http.StatusOK {
 		t.Errorf("/healthz = %d when ready, want 200", c)
 	}
+	dead.Store(true)
+	if c := get("/healthz"); c != http.StatusServiceUnavailable {
+		t.Errorf("/healthz = %d when the process cannot accept, want 503", c)
+	}
 	if c := get("/nope"); c != http.StatusNotFound {
 		t.Errorf("/nope = %d, want 404", c)
 	}
@@ -61,7 +70,7 @@ func TestDecisionLogDropsCounted(t *testing.T) {
 	for range 100 {
 		l.Log(decisionlog.Entry{DecisionID: "d", Decision: decisionlog.DecisionDeny})
 	}
-	s := metricstest.ScrapeHandler(t, m.Handler(nil))
+	s := metricstest.ScrapeHandler(t, m.Handler(nil, nil))
 	if got, want := s.Value("sendgate_decision_log_dropped_total"), float64(l.Dropped()); got != want || got == 0 {
 		t.Errorf("dropped metric = %v, logger Dropped() = %v", got, want)
 	}
@@ -78,7 +87,7 @@ func (b blockedWriter) Write(p []byte) (int, error) { <-b; return len(p), nil }
 func TestNewServerServesOverTCP(t *testing.T) {
 	m := New()
 	m.ObserveDecision(false, time.Microsecond)
-	srv := m.NewServer("127.0.0.1:0", nil)
+	srv := m.NewServer("127.0.0.1:0", nil, nil)
 	lis, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
 		t.Fatal(err)

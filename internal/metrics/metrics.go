@@ -11,6 +11,8 @@ import (
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sendgate/sendgate/internal/buildinfo"
 )
 
 // DecisionBuckets are the decision-latency histogram buckets, in seconds: 5µs to 50ms.
@@ -89,7 +91,23 @@ func New() *Metrics {
 		collectors.NewBuildInfoCollector(),
 	)
 	m.reg.MustRegister(m.bundle.collectors()...)
+	m.reg.MustRegister(buildInfo())
 	return m
+}
+
+// buildInfo is sendgate_build_info: always 1, labelled with the module
+// version, the revision and the Go version the binary was built from.
+func buildInfo() prometheus.Collector {
+	bi := buildinfo.Read()
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "sendgate_build_info",
+		Help: "Always 1; the labels name the sendgate version, VCS revision and Go version of the binary.",
+		ConstLabels: prometheus.Labels{
+			"version": bi.Version, "revision": bi.Revision, "goversion": bi.GoVersion,
+		},
+	})
+	g.Set(1)
+	return g
 }
 
 // Registry returns the registry, for registering further collectors.

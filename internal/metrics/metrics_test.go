@@ -5,12 +5,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/buildinfo"
 	"github.com/sendgate/sendgate/internal/metrics/metricstest"
 )
 
 func TestDecisionMetricsMoveByExactAmounts(t *testing.T) {
 	m := New()
-	h := m.Handler(nil)
+	h := m.Handler(nil, nil)
 	m.ObserveDecision(true, time.Millisecond) // history before the first scrape
 	before := metricstest.ScrapeHandler(t, h)
 
@@ -70,7 +71,7 @@ func TestDecisionMetricsMoveByExactAmounts(t *testing.T) {
 func TestDecisionCountersExportedAtZero(t *testing.T) {
 	m := New()
 	m.PreRegisterReasons("consent.missing")
-	s := metricstest.ScrapeHandler(t, m.Handler(nil))
+	s := metricstest.ScrapeHandler(t, m.Handler(nil, nil))
 	for _, want := range [][]string{
 		{"sendgate_decisions_total", "decision", "allow"},
 		{"sendgate_decisions_total", "decision", "deny"},
@@ -93,7 +94,7 @@ func TestReasonCodesCapped(t *testing.T) {
 	for i := range maxReasonCodes + 10 {
 		m.ObserveReason(fmt.Sprintf("code.%d", i))
 	}
-	s := metricstest.ScrapeHandler(t, m.Handler(nil))
+	s := metricstest.ScrapeHandler(t, m.Handler(nil, nil))
 	if n := len(s.Families["sendgate_reasons_total"].GetMetric()); n != maxReasonCodes+1 {
 		t.Errorf("%d code series, want %d plus other", n, maxReasonCodes)
 	}
@@ -113,7 +114,7 @@ func TestBundleMetrics(t *testing.T) {
 	m.BundleAttempt("unchanged")
 	m.BundleAttempt("activated")
 	m.BundleActivated("rev-2", t2)
-	s := metricstest.ScrapeHandler(t, m.Handler(nil))
+	s := metricstest.ScrapeHandler(t, m.Handler(nil, nil))
 
 	for result, want := range map[string]float64{"activated": 2, "refused": 1, "unchanged": 2, "fetch_failed": 0} {
 		if v := s.Value("sendgate_bundle_activations_total", "result", result); v != want {
@@ -141,4 +142,12 @@ func BenchmarkObserveDecision(b *testing.B) {
 			m.ObserveReason("consent.missing")
 		}
 	})
+}
+
+func TestBuildInfoNamesTheBinary(t *testing.T) {
+	bi := buildinfo.Read()
+	s := metricstest.ScrapeHandler(t, New().Handler(nil, nil))
+	if v := s.Value("sendgate_build_info", "version", bi.Version, "revision", bi.Revision, "goversion", bi.GoVersion); v != 1 {
+		t.Fatalf("sendgate_build_info{version=%q,revision=%q,goversion=%q} = %v, want 1", bi.Version, bi.Revision, bi.GoVersion, v)
+	}
 }

@@ -60,7 +60,7 @@ func TestObserveDecisionLogsAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := metrics.New()
-	h := m.Handler(nil)
+	h := m.Handler(nil, nil)
 	before := metricstest.ScrapeHandler(t, h)
 
 	o := New(rec, m)

@@ -39,11 +39,23 @@ func LogCalls(log *slog.Logger) grpc.UnaryServerInterceptor {
 	}
 }
 
+type protocolKey struct{}
+
+// WithProtocol marks ctx as a call that reached the service by protocol
+// (e.g. "http") rather than by gRPC, for the call log.
+func WithProtocol(ctx context.Context, protocol string) context.Context {
+	return context.WithValue(ctx, protocolKey{}, protocol)
+}
+
 // callFields are the middleware's fields of a finished unary call.
 func callFields(ctx context.Context, fullMethod string, start time.Time, code codes.Code, err error) []any {
 	service, method, _ := strings.Cut(strings.TrimPrefix(fullMethod, "/"), "/")
+	protocol, _ := ctx.Value(protocolKey{}).(string)
+	if protocol == "" {
+		protocol = "grpc"
+	}
 	fields := []any{
-		"protocol", "grpc",
+		"protocol", protocol,
 		"grpc.component", "server",
 		"grpc.service", service,
 		"grpc.method", method,

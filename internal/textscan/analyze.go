@@ -88,6 +88,7 @@ func (l *Lexicon) Analyze(text string) *Findings {
 		OptOutInstructions: cloneOrNil(dedupeMatches(w.OptOutInstructions)),
 		Notices:            cloneOrNil(dedupeMatches(w.Notices)),
 		Partials:           cloneOrNil(dedupeMatches(w.Partials)),
+		Language:           a.language(),
 	}
 }
 
@@ -164,13 +165,32 @@ func (a *analysis) addID(scheme string, start, end int32) {
 
 func (a *analysis) reportIdentifiers() {
 	for _, id := range a.ids {
+		compact := ""
+		if id.scheme == "iban" {
+			compact = compactIBAN(a.text[id.start:id.end])
+		}
 		a.out.Identifiers = append(a.out.Identifiers, Identifier{
-			Type:   schemeTypes[id.scheme],
-			Scheme: id.scheme,
-			Masked: id.masked,
-			Span:   a.span(id.start, id.end),
+			Type:    schemeTypes[id.scheme],
+			Scheme:  id.scheme,
+			Masked:  id.masked,
+			Compact: compact,
+			Span:    a.span(id.start, id.end),
 		})
 	}
+}
+
+// compactIBAN writes a folded IBAN as one upper-case word.
+func compactIBAN(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+			b = append(b, c)
+		case isASCIILetter(c):
+			b = append(b, c-'a'+'A')
+		}
+	}
+	return string(b)
 }
 
 func (a *analysis) reportNoticesAndPartials() {

@@ -32,6 +32,9 @@ type Identifier struct {
 	// masked (an IBAN keeps its country code): "**** **** **** 1111",
 	// "BE** **** **** 7034".
 	Masked string
+	// Compact is an IBAN as one upper-case word ("NL91ABNA0417164300"),
+	// for comparing with a business's own accounts; empty for other schemes.
+	Compact string
 	Span
 }
 
@@ -62,6 +65,9 @@ type Match struct {
 	// Excerpt is the matched part of the text as the caller passed it; it
 	// is set for promotions, which the policies quote as evidence.
 	Excerpt string
+	// Languages are the lexicon languages whose lists hold the phrase (set
+	// for promotions); none means it is a signal in any language ("-20%").
+	Languages []string
 	Span
 }
 
@@ -79,4 +85,8 @@ type Findings struct {
 	// Partials are masked or partial references ("card ending 1234",
 	// "**** 1234"); they disclose nothing and make a noun partial.
 	Partials []Match
+	// Language is the lexicon language the text's words point to, worked
+	// out when it has promotions (so that a policy can count only those in
+	// the message's own language); "" when unknown or not needed.
+	Language string
 }

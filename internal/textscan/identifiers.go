@@ -141,7 +141,7 @@ func wordEnd(s string, i int) (int, bool) {
 	return i, digit
 }
 
-func isDigitSep(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '/' }
+func isDigitSep(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '/' || c == '\n' }
 
 // scanNumber reads a token of digit groups joined by single separators at
 // i and tries every window of whole groups against the numeric schemes.

@@ -50,6 +50,56 @@ type LexiconSpec struct {
 	// IdentifierContext lists, per scheme (nl_bsn, pt_nif, ...), the words
 	// that must stand near a bare number for it to count as that identifier.
 	IdentifierContext map[string][]string `json:"identifier_context"`
+
+	// The request grammar (docs/TEXT-ANALYSIS.md).
+
+	// AskVerbs ask the reader to hand something over ("send", "doorgeven",
+	// "angeben", "facilite"); they ask unless the business is their subject.
+	AskVerbs Phrases `json:"ask_verbs"`
+	// ReplyVerbs ask for an answer in the chat itself ("reply with", "by
+	// replying"); a web page named in the clause does not excuse them.
+	ReplyVerbs Phrases `json:"reply_verbs"`
+	// NeedPhrases state that the business needs or misses something ("we
+	// still need", "hebben we ... nodig", "il nous manque").
+	NeedPhrases Phrases `json:"need_phrases"`
+	// QuestionOpeners ask for something in a question ending in "?" ("what's
+	// the", "wie lautet", "quel est").
+	QuestionOpeners Phrases `json:"question_openers"`
+	// NumberWords and Carriers describe an identifier by what it is: a number
+	// word ("number", "digits", "cijfers") within a few words of a carrier of
+	// a type ("debit card" → payment_card, "passport" → national_id).
+	NumberWords Phrases            `json:"number_words"`
+	Carriers    map[string]Phrases `json:"carriers"`
+	// NounExceptions are things named like identifiers that are none ("gift
+	// card", "loyalty card", "boarding pass"); they cancel nouns they overlap.
+	NounExceptions Phrases `json:"noun_exceptions"`
+	// FullMarkers before a noun make it the whole number ("full", "entire");
+	// PartialNegators before a partial marker cancel it ("not only").
+	FullMarkers     Phrases `json:"full_markers"`
+	PartialNegators Phrases `json:"partial_negators"`
+	// FraudWarnings make their whole sentence a warning ("scam", "fraudsters").
+	FraudWarnings Phrases `json:"fraud_warnings"`
+	// Elsewhere names a place outside the chat (a page, an app, a terminal)
+	// where a number is to be entered; a URL counts too.
+	Elsewhere Phrases `json:"elsewhere"`
+	// InPerson asks to bring or show something at a place ("please bring",
+	// "at reception").
+	InPerson Phrases `json:"in_person"`
+	// WordClasses are single words the grammar reads around a verb:
+	// "agents" (the business as subject: "we", "wir"), "auxiliaries" (a
+	// statement, not a request: "will", "zullen"), "negators" ("not",
+	// "niet"), "copulas" (a noun followed by one is a subject: "is", "ist"),
+	// "modals" and "adverbs" (read past: "we can send", "we then send").
+	WordClasses map[string][]string `json:"word_classes"`
+	// OptOutVerbs followed by an opt-out keyword make an opt-out instruction
+	// ("reply STOP", "répondez ARRÊT", "stuur STOP").
+	OptOutVerbs Phrases `json:"opt_out_verbs"`
+	// ReferenceWords before a number make it an order, tracking, booking or
+	// voucher reference, never a passcode ("order", "tracking code").
+	ReferenceWords Phrases `json:"reference_words"`
+	// LanguageMarkers are common words of each language, read (with the
+	// other lexicon words) to tell a text's language when it has promotions.
+	LanguageMarkers Phrases `json:"language_markers"`
 }
 
 // Lexicon is a compiled LexiconSpec; it is immutable and safe for concurrent use.
@@ -63,6 +113,30 @@ type Lexicon struct {
 	maxOptOutWords int
 	// inbound holds the keywords a whole inbound message is matched against.
 	inbound inboundKeywords
+	// languages are the language codes of the lists, by bit index.
+	languages []string
+	// words holds the word classes (wordAgent, ...) by folded word.
+	words map[string]wordClass
+	// markers holds the languages each language marker belongs to.
+	markers map[string]uint64
+}
+
+// wordClass is a set of the word classes of WordClasses.
+type wordClass uint8
+
+const (
+	wordAgent wordClass = 1 << iota
+	wordAuxiliary
+	wordNegator
+	wordCopula
+	wordModal
+	wordAdverb
+)
+
+// wordClassNames are the keys word_classes accepts.
+var wordClassNames = map[string]wordClass{
+	"agents": wordAgent, "auxiliaries": wordAuxiliary, "negators": wordNegator, "copulas": wordCopula,
+	"modals": wordModal, "adverbs": wordAdverb,
 }
 
 // kind is what a lexicon phrase signals.
@@ -82,6 +156,20 @@ const (
 	kindPasscodeException
 	kindOptOut
 	kindContext
+	kindAskVerb
+	kindReplyVerb
+	kindNeed
+	kindQuestion
+	kindNumberWord
+	kindCarrier
+	kindNounException
+	kindFullMarker
+	kindPartialNegator
+	kindFraud
+	kindElsewhere
+	kindInPerson
+	kindOptOutVerb
+	kindReference
 )
 
 // phrase is one compiled lexicon entry.
@@ -95,6 +183,10 @@ type phrase struct {
 	segs []int32
 	// schemeBit is the scheme's bit for context words.
 	schemeBit uint32
+	// langs has the bit of every language whose list holds the phrase;
+	// languages names them.
+	langs     uint64
+	languages []string
 }
 
 type patEntry struct {
@@ -115,7 +207,8 @@ var ErrInvalidLexicon = errors.New("invalid lexicon")
 
 // CompileLexicon validates spec, folds its phrases and builds the matchers.
 func CompileLexicon(spec LexiconSpec) (*Lexicon, error) {
-	b := lexiconBuilder{patIndex: map[string]int32{}, seen: map[string]bool{}, lex: &Lexicon{optOut: map[string]bool{}}}
+	b := lexiconBuilder{patIndex: map[string]int32{}, seen: map[string]int32{}, langIndex: map[string]int{},
+		lex: &Lexicon{optOut: map[string]bool{}, words: map[string]wordClass{}, markers: map[string]uint64{}}}
 	lists := []struct {
 		key  string
 		kind kind
@@ -132,6 +225,19 @@ func CompileLexicon(spec LexiconSpec) (*Lexicon, error) {
 		{"passcode_cues", kindPasscodeCue, spec.PasscodeCues},
 		{"passcode_exceptions", kindPasscodeException, spec.PasscodeExceptions},
 		{"opt_out_instructions", kindOptOut, spec.OptOutInstructions},
+		{"ask_verbs", kindAskVerb, spec.AskVerbs},
+		{"reply_verbs", kindReplyVerb, spec.ReplyVerbs},
+		{"need_phrases", kindNeed, spec.NeedPhrases},
+		{"question_openers", kindQuestion, spec.QuestionOpeners},
+		{"number_words", kindNumberWord, spec.NumberWords},
+		{"noun_exceptions", kindNounException, spec.NounExceptions},
+		{"full_markers", kindFullMarker, spec.FullMarkers},
+		{"partial_negators", kindPartialNegator, spec.PartialNegators},
+		{"fraud_warnings", kindFraud, spec.FraudWarnings},
+		{"elsewhere", kindElsewhere, spec.Elsewhere},
+		{"in_person", kindInPerson, spec.InPerson},
+		{"opt_out_verbs", kindOptOutVerb, spec.OptOutVerbs},
+		{"reference_words", kindReference, spec.ReferenceWords},
 	}
 	for _, l := range lists {
 		if err := b.addPhrases(l.key, l.kind, "", l.p); err != nil {
@@ -147,6 +253,19 @@ func CompileLexicon(spec LexiconSpec) (*Lexicon, error) {
 			return nil, err
 		}
 	}
+	for _, typ := range sortedKeys(spec.Carriers) {
+		if !slices.Contains(identifierTypes, typ) {
+			return nil, fmt.Errorf("%w: carriers: unknown type %q (want one of %s)",
+				ErrInvalidLexicon, typ, strings.Join(identifierTypes, ", "))
+		}
+		if err := b.addPhrases("carriers."+typ, kindCarrier, typ, spec.Carriers[typ]); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.addWordClasses(spec.WordClasses); err != nil {
+		return nil, err
+	}
+	b.addMarkers(spec.LanguageMarkers)
 	for _, scheme := range sortedKeys(spec.IdentifierContext) {
 		if _, ok := schemeTypes[scheme]; !ok {
 			return nil, fmt.Errorf("%w: identifier_context: unknown scheme %q", ErrInvalidLexicon, scheme)
@@ -162,6 +281,14 @@ func CompileLexicon(spec LexiconSpec) (*Lexicon, error) {
 	if err := b.lex.inbound.compile(spec); err != nil {
 		return nil, err
 	}
+	for i := range b.lex.phrases {
+		ph := &b.lex.phrases[i]
+		for bit, lang := range b.lex.languages {
+			if ph.langs&(1<<bit) != 0 {
+				ph.languages = append(ph.languages, lang)
+			}
+		}
+	}
 	b.lex.ac = buildAC(b.patterns, b.boundary)
 	if len(b.lex.ac.delta) >= outFlag {
 		return nil, fmt.Errorf("%w: too many phrases (%d patterns)", ErrInvalidLexicon, len(b.patterns))
@@ -173,15 +300,63 @@ type lexiconBuilder struct {
 	lex      *Lexicon
 	patterns []string
 	patIndex map[string]int32
-	seen     map[string]bool
+	// seen maps a phrase's kind, type and patterns to its index.
+	seen map[string]int32
 	// boundary[pat] says which pattern edges need a word boundary.
-	boundary []uint8
+	boundary  []uint8
+	langIndex map[string]int
+}
+
+// langBit returns the bit of a language code, 0 for none ("").
+func (b *lexiconBuilder) langBit(lang string) uint64 {
+	if lang == "" {
+		return 0
+	}
+	i, ok := b.langIndex[lang]
+	if !ok {
+		i = len(b.lex.languages)
+		if i == 64 {
+			return 0 // more languages than bits: the phrase counts in any
+		}
+		b.langIndex[lang] = i
+		b.lex.languages = append(b.lex.languages, lang)
+	}
+	return 1 << i
+}
+
+func (b *lexiconBuilder) addWordClasses(classes map[string][]string) error {
+	for _, name := range sortedKeys(classes) {
+		c, ok := wordClassNames[name]
+		if !ok {
+			return fmt.Errorf("%w: word_classes: unknown class %q", ErrInvalidLexicon, name)
+		}
+		for i, w := range classes[name] {
+			f := strings.TrimSpace(foldString(w))
+			if f == "" || strings.ContainsAny(f, " \n") {
+				return fmt.Errorf("%w: word_classes.%s[%d]: %q is not one word", ErrInvalidLexicon, name, i, w)
+			}
+			b.lex.words[f] |= c
+		}
+	}
+	return nil
+}
+
+func (b *lexiconBuilder) addMarkers(p Phrases) {
+	for _, lang := range sortedKeys(p) {
+		bit := b.langBit(lang)
+		for _, w := range p[lang] {
+			if f := strings.TrimSpace(foldString(w)); f != "" {
+				b.lex.markers[f] |= bit
+			}
+		}
+	}
 }
 
 func (b *lexiconBuilder) addPhrases(key string, k kind, sub string, p Phrases) error {
 	for _, lang := range sortedKeys(p) {
+		bit := b.langBit(lang)
 		for i, raw := range p[lang] {
-			if err := b.addPhrase(k, sub, raw); err != nil {
+			if err := b.addPhrase(k, sub, raw, bit); err != nil {
 				where := fmt.Sprintf("%s.%s[%d]", key, lang, i)
 				if lang == "" {
 					where = fmt.Sprintf("%s[%d]", key, i)
@@ -193,7 +368,7 @@ func (b *lexiconBuilder) addPhrases(key string, k kind, sub string, p Phrases) e
 	return nil
 }
 
-func (b *lexiconBuilder) addPhrase(k kind, sub, raw string) error {
+func (b *lexiconBuilder) addPhrase(k kind, sub, raw string, lang uint64) error {
 	parts := strings.Split(raw, "...")
 	ph := phrase{kind: k, sub: sub, term: strings.TrimSpace(raw)}
 	if k == kindContext {
@@ -214,11 +389,13 @@ func (b *lexiconBuilder) addPhrase(k kind, sub, raw string) error {
 	}
 	// The same phrase listed under several languages is matched once.
 	key := fmt.Sprint(k, "\x00", sub, "\x00", ph.segs)
-	if b.seen[key] {
+	if id, ok := b.seen[key]; ok {
+		b.lex.phrases[id].langs |= lang
 		return nil
 	}
-	b.seen[key] = true
+	ph.langs = lang
 	id := int32(len(b.lex.phrases))
+	b.seen[key] = id
 	b.lex.phrases = append(b.lex.phrases, ph)
 	for i, pat := range ph.segs {
 		b.lex.patEntries[pat] = append(b.lex.patEntries[pat], patEntry{phrase: id, seg: int32(i)})

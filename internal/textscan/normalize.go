@@ -2,6 +2,7 @@ package textscan
 
 import (
 	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -12,6 +13,9 @@ import (
 type Normalized struct {
 	// Text is the text after NFKC/NFKD compatibility mapping, with
 	// zero-width characters stripped, accents removed, letters lower-cased,
+	// every Unicode decimal digit made ASCII, letters confusable with Latin
+	// ones (TR39 skeletons: Cyrillic "а", Greek "ο") made Latin, runs of
+	// spaced single letters joined ("c-a-r-d" → "card"),
 	// typographic apostrophes and dashes made ASCII, runs of blanks
 	// collapsed to one space, the blank after a word's comma dropped and a
 	// hyphen between letters made a space.
@@ -81,6 +85,12 @@ var asciiFold = func() (t [utf8.RuneSelf]byte) {
 func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 	dst = slices.Grow(dst, len(text))
 	origin = slices.Grow(origin, len(text))
+	base := len(dst)
+	// wide records blanks that stood for two or more after a single letter,
+	// where a run of spaced letters ends (see joinSpacedLetters).
+	var wideBuf [8]int32
+	wide := wideBuf[:0]
+	spaced := false
 	ri := int32(0)
 	for i := 0; i < len(text); ri++ {
 		c := text[i]
@@ -92,12 +102,32 @@ func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 			case f >= 'a' && f <= 'z':
 				// A hyphen between two letters reads as a space, so
 				// "envoyez-nous" and "envoyez nous" match alike.
+				// A hyphen after a one-letter word may spell a word out
+				// ("c-a-r-d"): joinSpacedLetters decides.
 				if n >= 2 && dst[n-1] == '-' && isASCIILetter(dst[n-2]) {
-					dst[n-1] = ' '
+					if afterSingleLetter(dst[:n-1]) {
+						spaced = true
+					} else {
+						dst[n-1] = ' '
+					}
 				}
 			case f == ' ':
 				if skipBlank(dst) {
+					if n >= 2 && dst[n-1] == ' ' && isASCIILetter(dst[n-2]) && (n == 2 || !isWordByte(dst[n-3])) && len(wide) < cap(wide) {
+						wide = append(wide, int32(n-1))
+					}
 					continue
+				}
+				spaced = spaced || afterSingleLetter(dst)
+			case f == '.' || f == '_':
+				spaced = spaced || afterSingleLetter(dst)
+			case f == '\n':
+				// "\r\n" is one line break, and a blank before a line break adds nothing.
+				if c == '\n' && i >= 2 && text[i-2] == '\r' {
+					continue
+				}
+				if n > 0 && dst[n-1] == ' ' {
+					dst, origin = dst[:n-1], origin[:n-1]
 				}
 			case f == 0:
 				continue
@@ -125,8 +155,65 @@ func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 		}
 		dst, origin = appendRune(dst, origin, ri, r)
 	}
+	if spaced {
+		dst, origin = joinSpacedLetters(dst, origin, base, wide)
+	}
 	return dst, origin, int(ri)
 }
+
+// joinSpacedLetters joins every run of at least three single letters
+// separated by one blank, "-", "." or "_" into one word ("c-a-r-d" reads
+// "card"), in place from byte base on. A blank in wide stood for two or
+// more and separates two runs, so "c a r d  n u m b e r" reads "card number".
+func joinSpacedLetters(dst []byte, origin []int32, base int, wide []int32) ([]byte, []int32) {
+	n := len(dst)
+	single := func(k int) bool {
+		return isASCIILetter(dst[k]) && (k == base || !isWordByte(dst[k-1])) && (k+1 == n || !isWordByte(dst[k+1]))
+	}
+	// joins reports whether byte k is the separator sep between two single
+	// letters; a run keeps one separator, so "c-a-r-d n-u-m-b-e-r" is two.
+	joins := func(k int, sep byte) bool {
+		return dst[k] == sep && k+1 < n && single(k+1) && !slices.Contains(wide, int32(k))
+	}
+	out := base
+	for i := base; i < n; {
+		if i+1 < n && strings.IndexByte(" -._", dst[i+1]) >= 0 && single(i) && joins(i+1, dst[i+1]) {
+			sep := dst[i+1]
+			j, letters := i, 1
+			for j+1 < n && joins(j+1, sep) {
+				j += 2
+				letters++
+			}
+			if letters >= 3 {
+				for k := i; k <= j; k += 2 {
+					dst[out], origin[out] = dst[k], origin[k]
+					out++
+				}
+				i = j + 1
+				continue
+			}
+		}
+		c := dst[i]
+		// A hyphen between letters that spell nothing out reads as a space.
+		if c == '-' && i > base && i+1 < n && isASCIILetter(dst[i-1]) && isASCIILetter(dst[i+1]) {
+			c = ' '
+		}
+		dst[out], origin[out] = c, origin[i]
+		out++
+		i++
+	}
+	return dst[:out], origin[:out]
+}
+
+// afterSingleLetter reports whether dst ends with a one-letter word.
+func afterSingleLetter(dst []byte) bool {
+	n := len(dst)
+	return n >= 1 && isASCIILetter(dst[n-1]) && (n == 1 || !isWordByte(dst[n-2]))
+}
+
+// isWordByte reports whether a folded byte belongs to a word: an ASCII
+// letter or digit, or part of a non-ASCII character.
+func isWordByte(c byte) bool { return isASCIIAlnum(c) || c >= utf8.RuneSelf }
 
 // mapSpecial handles the characters the compatibility decomposition leaves
 // alone but that obfuscate or vary text: zero-width and bidi controls are
@@ -158,6 +245,12 @@ func appendRune(dst []byte, origin []int32, ri int32, r rune) ([]byte, []int32) 
 	}
 	if unicode.Is(unicode.Mn, r) {
 		return dst, origin
+	}
+	if d, ok := digitValue(r); ok {
+		return appendFolded(dst, origin, ri, '0'+d)
+	}
+	if c, ok := latinLookalikes()[r]; ok {
+		return appendFolded(dst, origin, ri, c)
 	}
 	if unicode.IsSpace(r) {
 		return appendFolded(dst, origin, ri, ' ')

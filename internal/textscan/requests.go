@@ -21,6 +21,13 @@ type clauseView struct {
 	cues, notices, idNouns, docNouns, captures []hit
 	partials                                   []hit
 	consumed                                   []hit
+	// asks are the hits that may make the clause ask (request cues, ask and
+	// reply verbs, need phrases, question openers).
+	asks []hit
+	// numbers and carriers make descriptions ("the long number on your
+	// card"); exceptions, fulls and negators qualify nouns and partials.
+	numbers, carriers, exceptions, fulls, negators []hit
+	fraud, elsewhere, inPerson                     bool
 	// partialNoun[i] says whether a partial marker qualifies idNouns[i].
 	partialNoun []bool
 }
@@ -29,11 +36,16 @@ func (v *clauseView) reset() {
 	v.cues, v.notices, v.idNouns = v.cues[:0], v.notices[:0], v.idNouns[:0]
 	v.docNouns, v.captures = v.docNouns[:0], v.captures[:0]
 	v.partials, v.consumed = v.partials[:0], v.consumed[:0]
+	v.asks, v.numbers, v.carriers = v.asks[:0], v.numbers[:0], v.carriers[:0]
+	v.exceptions, v.fulls, v.negators = v.exceptions[:0], v.fulls[:0], v.negators[:0]
+	v.fraud, v.elsewhere, v.inPerson = false, false, false
 }
 
-// findRequests applies the asking rule clause by clause: a request cue and
-// an identifier noun share a clause, the noun not under a notice and not
-// partial; or a capture verb meets a document noun.
+// findRequests applies the request grammar (docs/TEXT-ANALYSIS.md) clause
+// by clause: an identifier noun, or a description of one, that an ask form
+// of the clause governs, is not negated, not partial, not in a fraud
+// warning, not to be entered on a page or app and not to be shown in
+// person; or a capture of a document noun asked for the same way.
 func (a *analysis) findRequests() {
 	v := &a.cv
 	hi, mi := 0, 0
@@ -45,8 +57,8 @@ func (a *analysis) findRequests() {
 				continue
 			}
 			switch a.lex.phrases[h.phrase].kind {
-			case kindCue:
-				v.cues = append(v.cues, h)
+			case kindCue, kindAskVerb, kindReplyVerb, kindNeed, kindQuestion:
+				v.asks = append(v.asks, h)
 			case kindNotice:
 				v.notices = append(v.notices, h)
 			case kindIDNoun:
@@ -57,12 +69,33 @@ func (a *analysis) findRequests() {
 				v.captures = append(v.captures, h)
 			case kindPartial:
 				v.partials = append(v.partials, h)
+			case kindNumberWord:
+				v.numbers = append(v.numbers, h)
+			case kindCarrier:
+				v.carriers = append(v.carriers, h)
+			case kindNounException:
+				v.exceptions = append(v.exceptions, h)
+			case kindFullMarker:
+				v.fulls = append(v.fulls, h)
+			case kindPartialNegator:
+				v.negators = append(v.negators, h)
+			case kindFraud:
+				v.fraud = true
+			case kindElsewhere:
+				v.elsewhere = true
+			case kindInPerson:
+				v.inPerson = true
 			}
 		}
 		masked := mi
 		for ; mi < len(a.masked) && a.masked[mi].start < c.end; mi++ {
 		}
-		if len(v.idNouns) == 0 && len(v.docNouns) == 0 {
+		if len(v.idNouns) == 0 && len(v.docNouns) == 0 && (len(v.numbers) == 0 || len(v.carriers) == 0) {
+			continue
+		}
+		// A fraud warning covers its whole sentence; with no ask there is
+		// nothing to find.
+		if v.fraud || len(v.asks) == 0 {
 			continue
 		}
 		for _, m := range a.masked[masked:mi] {
@@ -70,15 +103,59 @@ func (a *analysis) findRequests() {
 				v.partials = append(v.partials, hit{phrase: -1, start: m.start, end: m.end})
 			}
 		}
+		v.exceptions = dropContained(v.exceptions)
+		v.idNouns = dropOverlapping(dropContained(v.idNouns), v.exceptions)
+		v.carriers = dropOverlapping(dropContained(v.carriers), v.exceptions)
+		v.addDescriptions(a.text)
 		v.notices = dropContained(v.notices)
-		// A cue inside a notice ("never ask for your") is the notice's verb.
-		v.cues = dropOverlapping(dropContained(v.cues), v.notices)
-		v.captures = dropOverlapping(v.captures, v.notices)
+		v.asks = dropOverlapping(dropContained(v.asks), v.notices)
+		v.docNouns = dropOverlapping(dropContained(v.docNouns), v.exceptions)
+		// "photo ID" names a document; its "photo" captures nothing.
+		v.captures = dropOverlapping(dropOverlapping(v.captures, v.notices), v.docNouns)
 		v.idNouns = dropContained(v.idNouns)
-		v.docNouns = dropContained(v.docNouns)
-		v.markPartials()
+		v.markPartials(a.text)
 		a.clauseRequests(c, v)
 	}
+}
+
+// addDescriptions adds to idNouns every description of an identifier: a
+// number word followed within descriptionReach bytes by a carrier ("the 16
+// digits on the front of your card", "le numéro de votre passeport"), or
+// right after one ("your card's number"). It takes the carrier's type.
+func (v *clauseView) addDescriptions(text string) {
+	const descriptionReach = 40
+	if len(v.numbers) == 0 || len(v.carriers) == 0 {
+		return
+	}
+	added := false
+	for _, n := range v.numbers {
+		if containedInSorted(n, v.idNouns) || overlapsAny(n, v.exceptions) {
+			continue
+		}
+		for _, c := range v.carriers {
+			after := c.start >= n.end && c.start-n.end <= descriptionReach && !strings.ContainsAny(text[n.end:c.start], ",:;()")
+			before := c.end <= n.start && n.start-c.end <= 3
+			if after || before {
+				d := hit{phrase: c.phrase, start: min(n.start, c.start), end: max(n.end, c.end)}
+				v.idNouns = append(v.idNouns, d)
+				added = true
+				break
+			}
+		}
+	}
+	if added {
+		sortHits(v.idNouns)
+	}
+}
+
+// overlapsAny reports whether h overlaps a hit of hs.
+func overlapsAny(h hit, hs []hit) bool {
+	for _, o := range hs {
+		if o.start < h.end && h.start < o.end {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *analysis) clauseRequests(c clause, v *clauseView) {
@@ -100,70 +177,190 @@ func (a *analysis) clauseRequests(c clause, v *clauseView) {
 	}
 	if len(v.captures) > 0 {
 		for _, d := range v.docNouns {
-			if _, negated := v.governing(a.text, d); negated {
+			if a.negated(c, v, d) {
+				continue
+			}
+			ask, ok := a.asking(c, v, d)
+			if !ok {
 				continue
 			}
 			v.consumed = append(v.consumed, d)
 			if len(seen) == 0 {
-				add("document", nearest(v.captures, d), d)
+				_ = ask
+				add("document", ask, d)
 			}
 		}
 	}
 	for i, n := range v.idNouns {
 		typ := a.lex.phrases[n.phrase].sub
-		if v.partialNoun[i] || slices.Contains(seen, typ) || containedInSorted(n, v.consumed) {
+		if v.partialNoun[i] || slices.Contains(seen, typ) || containedInSorted(n, v.consumed) || a.negated(c, v, n) {
 			continue
 		}
-		if cue, negated := v.governing(a.text, n); !negated && cue.phrase >= 0 {
-			add(typ, cue, n)
+		if ask, ok := a.asking(c, v, n); ok {
+			add(typ, ask, n)
 		}
 	}
 }
 
-// governing finds what rules a noun: the closest cue or notice that starts
-// before it, or failing that the closest after it ("uw pincode vragen wij
-// nooit", "uw IBAN kunt u ... doorgeven"). A notice negates the noun; a cue
-// asks for it unless a notice governs the cue itself; on a tie the notice
-// wins. With neither, the result has
-// phrase -1. A cue after the noun counts only with at most one word
-// between, so "your card number was saved, please confirm your visit"
-// asks for nothing.
-func (v *clauseView) governing(text string, n hit) (hit, bool) {
-	cue, cueOK := lastBefore(v.cues, n.start)
-	notice, noticeOK := lastBefore(v.notices, n.start)
-	switch {
-	case noticeOK && (!cueOK || notice.start >= cue.start):
-		return notice, true
-	case cueOK:
-		if notice, negated := v.inNoticeScope(text, cue); negated {
-			return notice, true
+// asking returns the ask form of the clause that governs noun n: a request
+// cue, reply verb or need phrase anywhere in the clause, a question opener
+// in a question, or an ask verb whose subject is not the business. A noun
+// that a copula follows ("your IBAN is correct") is the subject of a
+// statement, which only a need phrase ("... is required") makes a request.
+// A number to be entered on a page, in an app or at a terminal the clause
+// names, or a thing to be brought or shown in person, is not asked of the
+// chat unless a reply verb asks for it there.
+func (a *analysis) asking(c clause, v *clauseView, n hit) (hit, bool) {
+	subject := a.wordAfter(c, n.end)&wordCopula != 0
+	var found hit
+	ok, reply := false, false
+	for _, h := range v.asks {
+		switch a.lex.phrases[h.phrase].kind {
+		case kindReplyVerb:
+			found, ok, reply = h, true, true
+		case kindNeed:
+			if !a.negatedWord(c, h.start) {
+				found, ok = h, true
+			}
+		case kindCue:
+			if !subject && a.directive(c, h) {
+				found, ok = h, true
+			}
+		case kindQuestion:
+			if !subject && h.end <= n.start && strings.IndexByte(a.text[n.end:c.end], '?') >= 0 {
+				found, ok = h, true
+			}
+		case kindAskVerb:
+			if !subject && a.directive(c, h) {
+				found, ok = h, true
+			}
 		}
-		return cue, false
+		if reply {
+			break
+		}
 	}
-	cue, cueOK = firstFrom(v.cues, n.end)
-	notice, noticeOK = firstFrom(v.notices, n.end)
-	switch {
-	case noticeOK && (!cueOK || notice.start <= cue.start):
-		return notice, true
-	case cueOK && strings.Count(text[n.end:cue.start], " ")+strings.Count(text[n.end:cue.start], ",") <= 2:
-		return cue, false
+	if !ok {
+		return hit{}, false
 	}
-	return hit{phrase: -1}, false
+	if !reply && (v.elsewhere || v.inPerson || strings.Contains(a.text[c.start:c.end], "://")) {
+		return hit{}, false
+	}
+	return found, true
 }
 
-// inNoticeScope reports whether a notice governs the cue: one stands
-// before it in the clause with no pause between ("we will never ask you to
-// share your ..."). A comma, colon, dash or bracket ends a notice's reach:
-// "we never ask for your PIN, but please send your IBAN" asks for the IBAN.
-func (v *clauseView) inNoticeScope(text string, cue hit) (hit, bool) {
-	notice, ok := lastBefore(v.notices, cue.start)
-	if !ok || notice.end > cue.start {
-		return hit{}, false
+// directive reports whether an ask verb asks the reader: not negated ("do
+// not send"), its subject not the business ("we will send", "wij sturen",
+// "sturen we") nor a statement ("will be sent").
+func (a *analysis) directive(c clause, h hit) bool {
+	if a.wordAfter(c, h.end)&wordAgent != 0 {
+		return false
 	}
-	if strings.ContainsAny(text[notice.end:cue.start], ",:()") || strings.Contains(text[notice.end:cue.start], " - ") {
-		return hit{}, false
+	pos := h.start
+	for range 3 {
+		w, start := a.wordBefore(c, pos)
+		if start < 0 {
+			return true
+		}
+		cl := a.lex.words[w]
+		switch {
+		case cl&(wordNegator|wordAgent|wordAuxiliary) != 0:
+			return false
+		case cl&(wordModal|wordAdverb) == 0:
+			return true
+		}
+		pos = start
 	}
-	return notice, true
+	return true
+}
+
+// negatedWord reports whether one of the two words before pos is a negator.
+func (a *analysis) negatedWord(c clause, pos int32) bool {
+	for range 2 {
+		w, start := a.wordBefore(c, pos)
+		if start < 0 {
+			return false
+		}
+		if a.lex.words[w]&wordNegator != 0 {
+			return true
+		}
+		pos = start
+	}
+	return false
+}
+
+// wordBefore returns the word ending just before pos (over blanks only)
+// and its start, or start -1 at the clause start or a pause.
+func (a *analysis) wordBefore(c clause, pos int32) (string, int32) {
+	s := a.text
+	i := pos
+	for i > c.start && s[i-1] == ' ' {
+		i--
+	}
+	end := i
+	for i > c.start && (isWordByte(s[i-1]) || s[i-1] == '\'') {
+		i--
+	}
+	if i == end {
+		return "", -1
+	}
+	return s[i:end], i
+}
+
+// wordAfter returns the classes of the word starting just after pos.
+func (a *analysis) wordAfter(c clause, pos int32) wordClass {
+	s := a.text
+	i := pos
+	for i < c.end && s[i] == ' ' {
+		i++
+	}
+	j := i
+	for j < c.end && (isWordByte(s[j]) || s[j] == '\'') {
+		j++
+	}
+	if j == i {
+		return 0
+	}
+	return a.lex.words[s[i:j]]
+}
+
+// negated reports whether a notice governs noun n: one stands before it in
+// the clause with no pause between ("we will never ask you to share your
+// PIN"), or right after it ("uw pincode vragen wij nooit"). A comma, colon,
+// dash, bracket or "but" ends a notice's reach: "we never ask for your PIN,
+// but please send your IBAN" asks for the IBAN.
+func (a *analysis) negated(c clause, v *clauseView, n hit) bool {
+	if notice, ok := lastBefore(v.notices, n.start); ok && notice.end <= n.start && !a.reopened(v, notice.end, n.start) {
+		return true
+	}
+	if notice, ok := firstFrom(v.notices, n.end); ok && notice.start-n.end <= 25 && !pause(a.text[n.end:notice.start]) {
+		return true
+	}
+	return false
+}
+
+// reopened reports whether an ask after a pause stands between a notice
+// (ending at from) and a noun (at to): "we never ask for your PIN, but
+// please send your IBAN". A list of nouns after one notice stays negated.
+func (a *analysis) reopened(v *clauseView, from, to int32) bool {
+	for _, h := range v.asks {
+		if h.start >= from && h.end <= to && pause(a.text[from:h.start]) {
+			return true
+		}
+	}
+	return false
+}
+
+// pause reports whether a stretch of folded text ends a notice's reach.
+func pause(s string) bool {
+	if strings.ContainsAny(s, ",:()") || strings.Contains(s, " - ") {
+		return true
+	}
+	for _, w := range []string{" but ", " maar ", " aber ", " pero ", " mas ", " mais ", " however "} {
+		if strings.Contains(" "+s+" ", w) {
+			return true
+		}
+	}
+	return false
 }
 
 // lastBefore returns the hit of hs (sorted by start) that starts last
@@ -187,8 +384,9 @@ func firstFrom(hs []hit, pos int32) (hit, bool) {
 }
 
 // markPartials sets partialNoun for the noun each partial marker
-// qualifies, walking markers and nouns together.
-func (v *clauseView) markPartials() {
+// qualifies, walking markers and nouns together. A marker after "not only"
+// qualifies nothing, and a noun after "full" or "whole" is never partial.
+func (v *clauseView) markPartials(text string) {
 	v.partialNoun = slices.Grow(v.partialNoun[:0], len(v.idNouns))[:len(v.idNouns)]
 	clear(v.partialNoun)
 	if len(v.partials) == 0 || len(v.idNouns) == 0 {
@@ -198,16 +396,26 @@ func (v *clauseView) markPartials() {
 	nouns := v.idNouns // sorted and none inside another, so ends ascend too
 	j := 0
 	for _, p := range v.partials {
+		if neg, ok := lastBefore(v.negators, p.start); ok && neg.end <= p.start && p.start-neg.end <= 12 {
+			continue
+		}
 		for j < len(nouns) && nouns[j].start < p.end {
 			j++
 		}
 		// nouns[j] is the first noun after the marker, nouns[j-1] the
 		// last one starting before its end.
 		switch {
+		case j > 0 && nouns[j-1].end > p.start:
+			v.partialNoun[j-1] = true // the marker is inside the noun ("the last 4 digits of your card")
 		case j < len(nouns) && nouns[j].start-p.end <= partialAfterReach:
 			v.partialNoun[j] = true
 		case j > 0 && nouns[j-1].end <= p.start && p.start-nouns[j-1].end <= partialBeforeReach:
 			v.partialNoun[j-1] = true
+		}
+	}
+	for i, n := range nouns {
+		if full, ok := lastBefore(v.fulls, n.start+1); ok && full.end <= n.end && n.start-full.end <= 20 && !strings.ContainsAny(text[min(full.end, n.start):n.start], ",:;") {
+			v.partialNoun[i] = false
 		}
 	}
 }

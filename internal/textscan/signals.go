@@ -30,6 +30,9 @@ func (a *analysis) findPasscodes() {
 	a.cv.cues = cues
 	lo := 0
 	for i, code := range a.codes {
+		if a.referenceBefore(code.start) {
+			continue // "order 4711", "tracking code: 38291": a reference, not a passcode
+		}
 		for lo < len(cues) && cues[lo].end+passcodeClauseReach < code.start {
 			lo++
 		}
@@ -53,6 +56,20 @@ func (a *analysis) findPasscodes() {
 			}
 		}
 	}
+}
+
+// referenceBefore reports whether a reference word ("order", "booking",
+// "bestelling") ends at most 14 bytes before pos in the same clause.
+func (a *analysis) referenceBefore(pos int32) bool {
+	for _, h := range a.hits[a.firstHitFrom(pos-14-a.maxHitLen):] {
+		if h.start >= pos {
+			break
+		}
+		if h.end <= pos && pos-h.end <= 14 && a.lex.phrases[h.phrase].kind == kindReference && !hasBreak(a.text, int(h.end), int(pos)) {
+			return true
+		}
+	}
+	return false
 }
 
 // distance is the gap in bytes between h and [start, end), or -1 when they
@@ -107,7 +124,7 @@ func (a *analysis) findPromotions() {
 		if a.overlapsKind(h, kindPromoException) || a.codeLike(h) || a.beforePasscode(h) {
 			continue
 		}
-		a.out.Promotions = append(a.out.Promotions, a.promotion(ph.term, h.start, h.end))
+		a.out.Promotions = append(a.out.Promotions, a.promotion(ph.term, ph.languages, h.start, h.end))
 		lastEnd = h.end
 	}
 	a.findPercentOff()
@@ -116,9 +133,9 @@ func (a *analysis) findPromotions() {
 // promotion is a promotion found at folded bytes [start, end), with its
 // excerpt cut from the original text here, where the offsets are at hand,
 // so that a policy quoting it need not convert the whole text to runes.
-func (a *analysis) promotion(term string, start, end int32) Match {
+func (a *analysis) promotion(term string, languages []string, start, end int32) Match {
 	sp := a.span(start, end)
-	return Match{Kind: "promotion", Term: term, Excerpt: a.orig[a.byteOffset(sp.Start):a.byteOffset(sp.End)], Span: sp}
+	return Match{Kind: "promotion", Term: term, Excerpt: a.orig[a.byteOffset(sp.Start):a.byteOffset(sp.End)], Languages: languages, Span: sp}
 }
 
 // codeLike reports whether a promotional word is glued into an order or
@@ -156,6 +173,7 @@ func (a *analysis) findPercentOff() {
 		if numStart < numEnd && isDigit(s[numStart]) && !isWordBefore(s, numStart) {
 			start, end := int32(numStart), int32(i+1)
 			promo := false
+			var languages []string // a bare "-20%" is a discount in any language
 			if numStart >= 1 && s[numStart-1] == '-' && !isWordBefore(s, numStart-1) {
 				start, promo = int32(numStart-1), true
 			}
@@ -168,12 +186,14 @@ func (a *analysis) findPercentOff() {
 				}
 				if h.start >= end && h.start-end <= 4 && !hasBreak(s, int(end), int(h.start)) {
 					end, promo = h.end, true
+					languages = a.lex.phrases[h.phrase].languages
 				} else if h.end <= start && start-h.end <= 6 && !hasBreak(s, int(h.end), int(start)) {
 					start, promo = h.start, true
+					languages = a.lex.phrases[h.phrase].languages
 				}
 			}
 			if promo {
-				a.out.Promotions = append(a.out.Promotions, a.promotion(s[start:end], start, end))
+				a.out.Promotions = append(a.out.Promotions, a.promotion(s[start:end], languages, start, end))
 			}
 		}
 		next := strings.IndexByte(s[i+1:], '%')
@@ -184,15 +204,111 @@ func (a *analysis) findPercentOff() {
 	}
 }
 
-// findOptOuts reports opt-out instructions, longest first where they overlap.
+// findOptOuts reports opt-out instructions, longest first where they
+// overlap: the listed phrases, and every opt-out verb followed by an
+// opt-out keyword ("répondez ARRÊT", "Responde PARAR", "stuur STOP").
 func (a *analysis) findOptOuts() {
 	lastEnd := int32(-1)
 	for _, h := range a.hits {
 		ph := &a.lex.phrases[h.phrase]
-		if ph.kind != kindOptOut || h.start < lastEnd {
+		if h.start < lastEnd {
 			continue
 		}
-		a.out.OptOutInstructions = append(a.out.OptOutInstructions, Match{Kind: "opt_out_instruction", Term: ph.term, Span: a.span(h.start, h.end)})
-		lastEnd = h.end
+		switch ph.kind {
+		case kindOptOut:
+			a.out.OptOutInstructions = append(a.out.OptOutInstructions, Match{Kind: "opt_out_instruction", Term: ph.term, Span: a.span(h.start, h.end)})
+			lastEnd = h.end
+		case kindOptOutVerb:
+			if end, ok := a.keywordAfter(h.end); ok {
+				a.out.OptOutInstructions = append(a.out.OptOutInstructions, Match{Kind: "opt_out_instruction", Term: ph.term + " " + a.text[h.end:end], Span: a.span(h.start, end)})
+				lastEnd = end
+			}
+		}
 	}
+}
+
+// keywordAfter reads the words after pos, past a blank and an opening
+// quote or colon, and returns the end of the longest run that is an
+// opt-out keyword.
+func (a *analysis) keywordAfter(pos int32) (int32, bool) {
+	s := a.text
+	i := int(pos)
+	for k := 0; k < 3 && i < len(s) && strings.IndexByte(" :\"'*«", s[i]) >= 0; k++ {
+		i++
+	}
+	start, best := i, -1
+	for words := 0; words < a.lex.maxOptOutWords && i < len(s); words++ {
+		j := i
+		for j < len(s) && isWordByte(s[j]) {
+			j++
+		}
+		if j == i {
+			break
+		}
+		if a.lex.optOut[s[start:j]] {
+			best = j
+		}
+		if j >= len(s) || s[j] != ' ' {
+			break
+		}
+		i = j + 1
+	}
+	return int32(best), best > 0
+}
+
+// maxMarkerWords is how many words of a text language() reads for markers.
+const maxMarkerWords = 80
+
+// language names the lexicon language the text's words point to, when the
+// text has promotions (a policy counts those only in the message's own
+// language): the one most of its other lexicon phrases and language markers
+// belong to, or "" when none leads.
+func (a *analysis) language() string {
+	if len(a.out.Promotions) == 0 || len(a.lex.languages) == 0 {
+		return ""
+	}
+	var votes [64]int
+	vote := func(langs uint64) {
+		for bit := range a.lex.languages {
+			if langs&(1<<bit) != 0 {
+				votes[bit]++
+			}
+		}
+	}
+	for _, h := range a.hits {
+		if ph := &a.lex.phrases[h.phrase]; ph.kind != kindPromo && ph.kind != kindPercentWord {
+			vote(ph.langs)
+		}
+	}
+	s := a.text
+	for i, words := 0, 0; i < len(s) && words < maxMarkerWords; {
+		for i < len(s) && !isWordByte(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && (isWordByte(s[j]) || (s[j] == '\'' && j+1 < len(s) && isASCIILetter(s[j+1]))) {
+			j++
+		}
+		if j > i {
+			vote(a.lex.markers[s[i:j]])
+			words++
+		}
+		i = j
+	}
+	best, second := -1, 0
+	for bit := range a.lex.languages {
+		switch {
+		case best < 0 || votes[bit] > votes[best]:
+			if best >= 0 {
+				second = votes[best]
+			}
+			best = bit
+		case votes[bit] > second:
+			second = votes[bit]
+		}
+	}
+	if best < 0 || votes[best] == 0 || votes[best] == second {
+		return ""
+	}
+	return a.lex.languages[best]
 }

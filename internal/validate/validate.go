@@ -33,6 +33,11 @@ type Violation struct {
 
 // CheckRequest returns the violations of req; none means it can be decided.
 func CheckRequest(req *sendgatev1.CheckRequest) []Violation {
+	if len(req.ProtoReflect().GetUnknown()) > 0 {
+		if why, ok := undecodable(req); ok {
+			return []Violation{{"request", why}}
+		}
+	}
 	var v violations
 	v.timestamp("send_time", req.GetSendTime())
 
@@ -67,11 +72,15 @@ func CheckRequest(req *sendgatev1.CheckRequest) []Violation {
 	if c := req.GetConversation(); c != nil {
 		v.timestamp("conversation.last_inbound_at", c.GetLastInboundAt())
 	}
+	v.limits(req)
 	return v
 }
 
 // CheckBatch returns the violations of the batch as a whole (not of its items).
 func CheckBatch(req *sendgatev1.CheckBatchRequest) []Violation {
+	if why, ok := undecodable(req); ok {
+		return []Violation{{"requests", why}}
+	}
 	switch n := len(req.GetRequests()); {
 	case n == 0:
 		return []Violation{{"requests", "must hold at least one request"}}

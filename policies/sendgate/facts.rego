@@ -32,27 +32,31 @@ business_initiated if not window_open
 # marketing: the message is promotional.
 marketing if input.message.category == "CATEGORY_MARKETING"
 
-# template_message: the message is sent as a WhatsApp template.
-template_message if input.message.type == "MESSAGE_TYPE_TEMPLATE"
+# has_opt_in: an opt-in record is in force, the request's (or the ledger's,
+# see ledger.rego).
+has_opt_in if request_opt_in
 
-# has_opt_in: the caller holds an opt-in record (opted_in_at is set). It,
-# like the other facts rules test for being false (opt_in_wording_valid,
-# opt_out_applies, marketing_in_scope, opt_out_offered), defaults to false,
-# so that rules compare it with false rather than negate it, which costs OPA
-# more.
-default has_opt_in := false
-
-has_opt_in if is_number(input.consent.opted_in_at)
+# request_opt_in: the caller holds an opt-in record that is already in
+# force. An opted_in_at later than send_time (beyond the clock skew) is not
+# yet valid and counts as no opt-in.
+request_opt_in if {
+	is_number(input.consent.opted_in_at)
+	input.consent.opted_in_at <= input.send_time + clock_skew_ns
+}
 
 # opted_out: the request's record holds an opt-out that no later opt-in of
 # the same record superseded (an opt-out at the same instant as the opt-in
-# wins). ledger.rego has the ledger's.
+# wins). An opt-out dated in the future still counts: it fails safe.
+# ledger.rego has the ledger's.
 opted_out if {
 	is_number(input.consent.opted_out_at)
-	not input.consent.opted_in_at
+	not request_opt_in
 }
 
-opted_out if input.consent.opted_out_at >= input.consent.opted_in_at
+opted_out if {
+	request_opt_in
+	input.consent.opted_out_at >= input.consent.opted_in_at
+}
 
 # wrote_after_opt_out: the recipient reopened the window themselves after
 # opting out (the opt-out message itself does not count).
@@ -61,14 +65,10 @@ wrote_after_opt_out if {
 	input.conversation.last_inbound_at > input.consent.opted_out_at
 }
 
-# opt_out_applies: the opt-out blocks this message. A recipient who writes
-# again may get replies, but never marketing.
-default opt_out_applies := false
-
+# opt_out_applies: an opt-out blocks this message (the request's here; the
+# ledger's and an erasure in ledger.rego). A recipient who writes again may
+# get replies, but never marketing.
 opt_out_applies if request_opt_out_applies
-
-# request_opt_out_applies: the request's own opt-out blocks this message.
-default request_opt_out_applies := false
 
 request_opt_out_applies if {
 	opted_out
@@ -85,68 +85,92 @@ opt_in_needed if business_initiated
 
 opt_in_needed if marketing
 
-# opt_in_wording is the text of the opt-in the reasons quote (the request's,
-# else the ledger's), lower-cased for case-insensitive matching.
-opt_in_wording := lower(opt_in_text)
-
-# wording_names_whatsapp: the opt-in says it is for WhatsApp messages, or the
+# wording_names_whatsapp: the opt-in (the request's, else the ledger's: see
+# opt_in_text) says it is for WhatsApp messages, or the
 # bundle does not require that (the 2022 rule, later relaxed by Meta).
+# sendgate.text.mentions matches whole words after NFKC, case and accent
+# folding: "whats app" names WhatsApp, "whatsappening" does not.
 wording_names_whatsapp if config.optin_must_name_whatsapp == false
 
 wording_names_whatsapp if {
 	some name in config.optin_whatsapp_names
-	contains(opt_in_wording, name)
+	sendgate.text.mentions(opt_in_text, name)
 }
 
-# wording_names_business: the opt-in names the business as it signs its messages.
-wording_names_business if {
-	name := lower(trim_space(input.business.display_name))
-	name != ""
-	contains(opt_in_wording, name)
-}
+# wording_names_business: the opt-in names the business as it signs its
+# messages, on word boundaries: "cafe zoe" names "Café Zoë", "receiving"
+# does not name "ING".
+wording_names_business if sendgate.text.mentions(opt_in_text, input.business.display_name)
 
 # opt_in_wording_valid: the wording says what the person agreed to.
-default opt_in_wording_valid := false
-
 opt_in_wording_valid if {
 	wording_names_whatsapp
 	wording_names_business
 }
 
-# valid_opt_in: the request's opt-in record, not withdrawn, whose wording is
-# valid (ledger.rego adds the ledger's).
-valid_opt_in if {
-	is_number(input.consent.opted_in_at)
-	not opted_out
-	wording_names_whatsapp
-	wording_names_business
-}
-
 # marketing_in_scope: the opt-in covers promotional messages.
-default marketing_in_scope := false
-
 marketing_in_scope if "CATEGORY_MARKETING" in input.consent.scopes
 
+# table_key is how a vertical, government area or product type is looked
+# up in the tables: trimmed and lower-cased, so "Alcohol " is "alcohol".
+table_key(s) := lower(trim_space(s))
+
 # vertical_status is the business vertical's status in the vertical table;
-# "" when the vertical is not in the table (or empty). Always defined, so
-# that rules compare it rather than negate it, which costs OPA more.
+# "" when the vertical is not in the table (or empty).
 default vertical_status := ""
 
-vertical_status := data.sendgate.verticals[input.business.vertical].status
+vertical_status := data.sendgate.verticals[table_key(input.business.vertical)].status
+
+# government_area is the program area as the table names it: city, county,
+# state and regional government are local_government
+# (config.government_area_aliases).
+government_area := object.get(config.government_area_aliases, key, key) if {
+	key := table_key(input.business.government_program.area)
+}
 
 # government_enrolled: the business joined Meta's government program.
 government_enrolled if input.business.government_program.enrolled == true
 
-# marketing_disabled: the bundle forbids promotional messages (2021 edition).
-marketing_disabled if config.marketing_enabled == false
-
 # findings is the Go text analysis of the message body (computed once).
 findings := sendgate.text.analyze(input.message.text)
 
+# message_language is the language the message is written in: its
+# template's language, else the recipient's locale, else the language the
+# text's lexicon words point to ("" when they point nowhere).
+message_language := language_code(input.message.template.language) if {
+	language_code(input.message.template.language) != ""
+} else := language_code(input.recipient.locale) if {
+	language_code(input.recipient.locale) != ""
+} else := findings.language
+
+# language_code is the language of a tag: "pt_BR" and "pt-BR" are "pt".
+language_code(tag) := lower(substring(trim_space(tag), 0, 2))
+
+# promotions are the promotional signals in the message's own language (a
+# Spanish "sale" departs; it is no English sale). A signal of no particular
+# language ("-20%") counts in any, and so does every signal when the
+# language is unknown.
+promotions := [p |
+	some p in findings.promotions
+	in_message_language(p)
+]
+
+in_message_language(p) if count(p.languages) == 0
+
+in_message_language(_) if message_language == ""
+
+in_message_language(p) if message_language in p.languages
+
+# own_account: the identifier is one of the business's own account numbers
+# (businesses.<id>.own_accounts), which an invoice may show.
+own_account(identifier) if identifier.compact in own_accounts
+
+own_accounts := {upper(regex.replace(account, `[^0-9A-Za-z]`, "")) |
+	some account in data.sendgate.businesses[input.business.id].own_accounts
+}
+
 # opt_out_offered: the message tells the recipient how to stop messages, in
 # its text or with a quick-reply button such as "Stop" or "Afmelden".
-default opt_out_offered := false
-
 opt_out_offered if count(findings.opt_out_instructions) > 0
 
 opt_out_offered if {

@@ -48,36 +48,34 @@ test_window_length_comes_from_config if {
 		with data.sendgate.config.window_hours as 48
 }
 
-test_valid_opt_in if {
-	facts.valid_opt_in with input as fixtures.request
+test_opt_in_wording_valid if {
+	facts.opt_in_wording_valid with input as fixtures.request
 }
 
-test_valid_opt_in_is_case_insensitive if {
-	facts.valid_opt_in with input as fixtures.with_patch({"consent": {"wording": "I AGREE TO WHATSAPP MESSAGES FROM ACME SHOES"}})
+test_opt_in_wording_is_case_insensitive if {
+	facts.opt_in_wording_valid with input as fixtures.with_patch({"consent": {"wording": "I AGREE TO WHATSAPP MESSAGES FROM ACME SHOES"}})
 }
 
 test_opt_in_not_naming_whatsapp_is_not_valid if {
-	not facts.valid_opt_in with input as fixtures.with_patch({"consent": {"wording": "Send me order updates from Acme Shoes."}})
+	not facts.opt_in_wording_valid with input as fixtures.with_patch({"consent": {"wording": "Send me order updates from Acme Shoes."}})
 }
 
 test_opt_in_need_not_name_whatsapp_when_switched_off if {
-	facts.valid_opt_in with input as fixtures.with_patch({"consent": {"wording": "Send me order updates from Acme Shoes."}})
+	facts.opt_in_wording_valid with input as fixtures.with_patch({"consent": {"wording": "Send me order updates from Acme Shoes."}})
 		with data.sendgate.config.optin_must_name_whatsapp as false
 }
 
 test_opt_in_not_naming_the_business_is_not_valid if {
-	not facts.valid_opt_in with input as fixtures.with_patch({"consent": {"wording": "I agree to receive WhatsApp messages."}})
+	not facts.opt_in_wording_valid with input as fixtures.with_patch({"consent": {"wording": "I agree to receive WhatsApp messages."}})
 }
 
-test_opt_in_without_opted_in_at_is_not_valid if {
-	not facts.valid_opt_in with input as fixtures.without(["consent/opted_in_at"])
+test_opt_in_without_opted_in_at_is_no_opt_in if {
 	not facts.has_opt_in with input as fixtures.without(["consent/opted_in_at"])
 }
 
 test_opt_out_after_opt_in_withdraws_it if {
 	req := fixtures.with_patch({"consent": {"opted_out_at": fixtures.opted_in_at + hour}})
 	facts.opted_out with input as req
-	not facts.valid_opt_in with input as req
 }
 
 test_opt_out_at_the_opt_in_instant_withdraws_it if {
@@ -87,7 +85,7 @@ test_opt_out_at_the_opt_in_instant_withdraws_it if {
 test_opt_in_after_opt_out_is_valid if {
 	req := fixtures.with_patch({"consent": {"opted_out_at": fixtures.opted_in_at - hour}})
 	not facts.opted_out with input as req
-	facts.valid_opt_in with input as req
+	facts.has_opt_in with input as req
 }
 
 test_opt_out_without_opt_in if {
@@ -103,14 +101,4 @@ test_item_label_prefers_name_then_product_type if {
 	facts.item_label({"name": "Boots", "product_type": "footwear"}) == "Boots"
 	facts.item_label({"name": "", "product_type": "footwear"}) == "footwear"
 	facts.item_label({"name": "", "product_type": ""}) == "an unnamed item"
-}
-
-test_marketing_disabled_follows_the_config if {
-	not facts.marketing_disabled with input as fixtures.marketing
-	facts.marketing_disabled with input as fixtures.marketing with data.sendgate.config.marketing_enabled as false
-}
-
-test_template_message_follows_the_type if {
-	facts.template_message with input as fixtures.request
-	not facts.template_message with input as fixtures.with_patch({"message": {"type": "MESSAGE_TYPE_TEXT"}})
 }

@@ -36,45 +36,55 @@ last_inbound := {"at": input.conversation.last_inbound_at, "source": "request"} 
 	is_number(input.conversation.last_inbound_at)
 }
 
-# A ledger opt-in is an opt-in on record.
-has_opt_in if is_number(input.ledger.opted_in_at)
+# A ledger opt-in in force is an opt-in on record; like the request's, one
+# dated after send_time (beyond the clock skew) is not yet valid.
+has_opt_in if ledger_opt_in
+
+ledger_opt_in if {
+	is_number(input.ledger.opted_in_at)
+	input.ledger.opted_in_at <= input.send_time + clock_skew_ns
+}
 
 # opt_in_text is the wording of the opt-in the consent reasons quote: the
 # request's when it holds an opt-in, else the ledger's.
 opt_in_text := input.consent.wording if {
-	is_number(input.consent.opted_in_at)
+	request_opt_in
 } else := input.ledger.wording if {
-	is_number(input.ledger.opted_in_at)
+	ledger_opt_in
 }
 
 # opt_in_source names the source of opt_in_text.
-opt_in_source := "request" if {
-	is_number(input.consent.opted_in_at)
-} else := "ledger"
+opt_in_source := "request" if request_opt_in
+
+else := "ledger"
 
 # ledger_opted_out: the ledger holds an opt-out of every message at or after
 # its own latest opt-in (or without one).
 ledger_opted_out if {
 	is_number(input.ledger.opted_out_at)
-	not input.ledger.opted_in_at
+	not ledger_opt_in
 }
 
-ledger_opted_out if input.ledger.opted_out_at >= input.ledger.opted_in_at
+ledger_opted_out if {
+	ledger_opt_in
+	input.ledger.opted_out_at >= input.ledger.opted_in_at
+}
 
 # ledger_marketing_opted_out: likewise for an opt-out of marketing only.
 ledger_marketing_opted_out if {
 	is_number(input.ledger.marketing_opted_out_at)
-	not input.ledger.opted_in_at
+	not ledger_opt_in
 }
 
-ledger_marketing_opted_out if input.ledger.marketing_opted_out_at >= input.ledger.opted_in_at
+ledger_marketing_opted_out if {
+	ledger_opt_in
+	input.ledger.marketing_opted_out_at >= input.ledger.opted_in_at
+}
 
 # ledger_opt_out_applies: the ledger's opt-out blocks this message. As with
 # the request's, a recipient who wrote again after opting out may get
 # replies (either source may know of the message), but never marketing; an
 # opt-out of marketing only blocks marketing only.
-default ledger_opt_out_applies := false
-
 ledger_opt_out_applies if {
 	ledger_opted_out
 	not ledger_opt_out_lifted
@@ -100,14 +110,15 @@ wrote_after_opt_out if {
 # erased: the recipient was erased from the ledger and no opt-in was
 # recorded in it since; an opt-in held only by the request does not lift
 # an erasure.
-default erased := false
-
 erased if {
 	is_number(input.ledger.erased_at)
-	not input.ledger.opted_in_at
+	not ledger_opt_in
 }
 
-erased if input.ledger.erased_at >= input.ledger.opted_in_at
+erased if {
+	ledger_opt_in
+	input.ledger.erased_at >= input.ledger.opted_in_at
+}
 
 # opt_out_applies (which silences the other consent reasons) holds for the
 # ledger's opt-outs and for an erasure too.
@@ -123,30 +134,15 @@ opt_in_wording_valid if ledger_wording_valid
 ledger_wording_valid if input.ledger.keyword != ""
 
 ledger_wording_valid if {
-	wording := lower(input.ledger.wording)
-	names_whatsapp(wording)
-	names_business(wording)
+	ledger_names_whatsapp
+	sendgate.text.mentions(input.ledger.wording, input.business.display_name)
 }
 
-names_whatsapp(_) if config.optin_must_name_whatsapp == false
+ledger_names_whatsapp if config.optin_must_name_whatsapp == false
 
-names_whatsapp(wording) if {
+ledger_names_whatsapp if {
 	some name in config.optin_whatsapp_names
-	contains(wording, name)
-}
-
-names_business(wording) if {
-	name := lower(trim_space(input.business.display_name))
-	name != ""
-	contains(wording, name)
-}
-
-# A valid ledger opt-in is a valid opt-in.
-valid_opt_in if {
-	is_number(input.ledger.opted_in_at)
-	not ledger_opted_out
-	not erased
-	ledger_wording_valid
+	sendgate.text.mentions(input.ledger.wording, name)
 }
 
 # The ledger's opt-in may cover marketing.

@@ -40,7 +40,7 @@ test_last_inbound_is_the_later_of_both if {
 
 test_a_ledger_opt_in_is_an_opt_in if {
 	facts.has_opt_in with input as only_ledger(ledger_opt_in)
-	facts.valid_opt_in with input as only_ledger(ledger_opt_in)
+	facts.ledger_wording_valid with input as only_ledger(ledger_opt_in)
 	facts.marketing_in_scope with input as only_ledger(ledger_opt_in)
 }
 
@@ -59,15 +59,14 @@ test_either_source_may_hold_the_valid_opt_in if {
 }
 
 test_a_keyword_opt_in_names_whatsapp_and_the_business_by_where_it_was_sent if {
-	facts.valid_opt_in with input as only_ledger(object.union(ledger_opt_in, {"wording": "START", "keyword": "START", "channel": "whatsapp"}))
-	not facts.valid_opt_in with input as only_ledger(object.union(ledger_opt_in, {"wording": "START"}))
+	facts.opt_in_wording_valid with input as only_ledger(object.union(ledger_opt_in, {"wording": "START", "keyword": "START", "channel": "whatsapp"}))
+	not facts.opt_in_wording_valid with input as only_ledger(object.union(ledger_opt_in, {"wording": "START"}))
 }
 
 test_a_ledger_opt_out_after_its_opt_in_applies if {
 	req := only_ledger(object.union(ledger_opt_in, {"opted_out_at": fixtures.opted_in_at + hour}))
 	facts.ledger_opted_out with input as req
 	facts.opt_out_applies with input as req
-	not facts.valid_opt_in with input as req
 }
 
 test_a_ledger_opt_in_after_its_opt_out_lifts_it if {

@@ -87,7 +87,8 @@ case("template_category_mismatch", DENY, ["template.category_mismatch"], message
 # category
 case("category_unspecified", DENY, ["category.missing"], optional=["template.category_mismatch"], message__category=None)
 case("promo_in_utility", DENY, ["category.mismatch"], message__text="Your repair is ready. Buy one get one free this weekend only!")
-case("dutch_promo_in_utility", DENY, ["category.mismatch"], message__text="Uw pakket is verzonden. Nu 30% korting op alle laarzen!")
+case("dutch_promo_in_utility", DENY, ["category.mismatch"], message__text="Uw pakket is verzonden. Nu 30% korting op alle laarzen!",
+     message__template={"name": "order_shipped", "language": "nl", "status": "TEMPLATE_STATUS_APPROVED", "category": "CATEGORY_UTILITY"})
 case("free_delivery_of_order_not_promo", ALLOW, message__text="Good news: free delivery of your order 5521, arriving Monday.")
 case("otp_outside_authentication", DENY, ["category.authentication_required"], message__text="Your verification code is 482913.")
 case("otp_in_authentication_allowed", ALLOW, message__category="CATEGORY_AUTHENTICATION",

@@ -15,10 +15,8 @@ import data.sendgate.facts
 # custom:
 #   code: advice.opt_out_instructions
 advice contains reason if {
-	# facts.marketing, written as the input comparison so that OPA's rule
-	# index skips this rule for every other category.
 	input.message.category == "CATEGORY_MARKETING"
-	facts.opt_out_offered == false
+	not facts.opt_out_offered
 	reason := {
 		"code": "advice.opt_out_instructions",
 		"message": "The marketing message does not tell the recipient how to opt out. Add a line such as \"Reply STOP to unsubscribe\" or a \"Stop\" quick-reply button.",

@@ -32,17 +32,15 @@ deny contains reason if {
 # custom:
 #   code: category.mismatch
 deny contains reason if {
-	# The non-promotional categories, written out so that OPA's rule index
-	# skips this rule for MARKETING and unspecified messages.
 	input.message.category in {"CATEGORY_UTILITY", "CATEGORY_AUTHENTICATION", "CATEGORY_SERVICE"}
-	count(facts.findings.promotions) > 0
+	count(facts.promotions) > 0
 	reason := {
 		"code": "category.mismatch",
 		"message": sprintf(
 			"The text is promotional, which a %s message may not be. Send it as MARKETING (with a marketing opt-in), or remove the promotion.",
 			[facts.category_name(input.message.category)],
 		),
-		"evidence": facts.findings.promotions[0].excerpt, # the first, as findings are in text order
+		"evidence": facts.promotions[0].excerpt, # the first, as findings are in text order
 	}
 }
 
@@ -72,12 +70,31 @@ deny contains reason if {
 # custom:
 #   code: category.marketing_disabled
 deny contains reason if {
-	# facts.marketing and facts.marketing_disabled, written as comparisons of
-	# input and data so that OPA's rule index skips this rule unless both hold.
 	input.message.category == "CATEGORY_MARKETING"
 	data.sendgate.config.marketing_enabled == false
 	reason := {
 		"code": "category.marketing_disabled",
 		"message": "This policy bundle does not allow promotional messages. Do not send MARKETING messages.",
+	}
+}
+
+# METADATA
+# title: Marketing paused in the recipient's region
+# description: >-
+#   "Meta ... paused marketing to US +1 numbers from 1 Apr 2025." A MARKETING
+#   message to a recipient whose country calling code, read from
+#   recipient.phone, is in config.marketing_paused_calling_codes.
+# custom:
+#   code: category.marketing_paused_region
+deny contains reason if {
+	input.message.category == "CATEGORY_MARKETING"
+	some code in data.sendgate.config.marketing_paused_calling_codes
+	startswith(input.recipient.phone, concat("", ["+", code]))
+	reason := {
+		"code": "category.marketing_paused_region",
+		"message": sprintf(
+			"Marketing messages to +%s numbers are paused. Do not send MARKETING to this recipient; UTILITY, AUTHENTICATION and SERVICE messages may still go.",
+			[code],
+		),
 	}
 }

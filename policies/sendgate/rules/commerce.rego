@@ -16,12 +16,12 @@ import data.sendgate.facts
 #   species and live animals; hazardous goods; real, virtual or fake currency;
 #   body parts or fluids; real-money gambling; adult products and services;
 #   ... alcohol and tobacco for sale." An item whose product_type the product
-#   table prohibits.
+#   table prohibits (compared trimmed and lower-cased: "Alcohol" is alcohol).
 # custom:
 #   code: commerce.prohibited_item
 deny contains reason if {
 	some item in input.message.items
-	data.sendgate.products[item.product_type].prohibited == true
+	data.sendgate.products[facts.table_key(item.product_type)].prohibited == true
 	reason := {
 		"code": "commerce.prohibited_item",
 		"message": sprintf(

@@ -54,3 +54,10 @@ test_unknown_product_type_is_not_prohibited if {
 test_no_items_nothing_to_judge if {
 	count(codes) == 0 with input as fixtures.request
 }
+
+test_product_type_is_trimmed_and_lower_cased if {
+	req := fixtures.with_patch({"message": {"items": [{"name": "Red wine 75cl", "kind": "ITEM_KIND_GOOD", "product_type": " Alcohol"}]}})
+	codes == {"commerce.prohibited_item"} with input as req
+	near := fixtures.with_patch({"message": {"items": [{"name": "Wine glasses", "kind": "ITEM_KIND_GOOD", "product_type": "Alcoholware"}]}})
+	count(codes) == 0 with input as near
+}

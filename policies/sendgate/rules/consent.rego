@@ -8,11 +8,6 @@ package sendgate.rules.consent
 
 import data.sendgate.facts
 
-# Each rule checks first what an allowed message most often fails (an opt-in
-# is on record, its wording is valid), so that an allowed message works out as
-# few facts as it can; the comparisons of input let OPA's rule index skip rules
-# outright.
-
 # METADATA
 # title: No opt-in on record
 # description: >-
@@ -22,9 +17,9 @@ import data.sendgate.facts
 # custom:
 #   code: consent.missing
 deny contains reason if {
-	facts.has_opt_in == false
+	not facts.has_opt_in
 	facts.opt_in_needed
-	facts.opt_out_applies == false
+	not facts.opt_out_applies
 	reason := {
 		"code": "consent.missing",
 		"message": sprintf(
@@ -44,8 +39,6 @@ deny contains reason if {
 # custom:
 #   code: consent.opted_out
 deny contains reason if {
-	# Most recipients have no opt-out on record: the rule stops here for
-	# them without working out the opt-out facts.
 	is_number(input.consent.opted_out_at)
 	facts.request_opt_out_applies
 	reason := {
@@ -72,10 +65,10 @@ missing_where := ", neither in the request nor in sendgate's consent ledger" if 
 # custom:
 #   code: consent.invalid
 deny contains reason if {
-	facts.opt_in_wording_valid == false
+	not facts.opt_in_wording_valid
 	facts.has_opt_in
 	facts.opt_in_needed
-	facts.opt_out_applies == false
+	not facts.opt_out_applies
 	reason := invalid_reason
 }
 
@@ -113,10 +106,10 @@ wording_gaps contains sprintf("the business %q", [input.business.display_name]) 
 # custom:
 #   code: consent.scope
 deny contains reason if {
-	input.message.category == "CATEGORY_MARKETING" # facts.marketing
+	input.message.category == "CATEGORY_MARKETING"
 	facts.has_opt_in
-	facts.opt_out_applies == false
-	facts.marketing_in_scope == false
+	not facts.opt_out_applies
+	not facts.marketing_in_scope
 	reason := {
 		"code": "consent.scope",
 		"message": "The recipient's opt-in does not cover marketing messages. Collect consent to promotional messages before sending marketing, or send only what they agreed to.",

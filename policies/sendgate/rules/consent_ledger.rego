@@ -60,8 +60,8 @@ deny contains reason if {
 deny contains reason if {
 	is_number(input.ledger.erased_at)
 	facts.erased
-	facts.request_opt_out_applies == false
-	facts.ledger_opt_out_applies == false
+	not facts.request_opt_out_applies
+	not facts.ledger_opt_out_applies
 	reason := {
 		"code": "consent.erased",
 		"message": sprintf(

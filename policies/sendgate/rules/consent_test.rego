@@ -178,3 +178,54 @@ test_not_scope_without_opt_in_record if {
 	req := json.remove(object.union(fixtures.marketing, {"consent": {"scopes": []}}), ["consent/opted_in_at"])
 	codes == {"consent.missing"} with input as req
 }
+
+# Clarification 2: an opt-in dated after send_time (beyond the skew) is not yet valid.
+
+test_future_opt_in_is_no_opt_in if {
+	req := fixtures.with_patch({"consent": {"opted_in_at": fixtures.send_time + fixtures.hour}})
+	codes == {"consent.missing"} with input as req
+}
+
+test_opt_in_within_the_clock_skew_counts if {
+	req := fixtures.with_patch({"consent": {"opted_in_at": fixtures.send_time + (299 * 1000000000)}})
+	count(codes) == 0 with input as req
+}
+
+test_future_opt_out_still_counts if {
+	req := fixtures.with_patch({"consent": {"opted_out_at": fixtures.send_time + fixtures.hour}})
+	codes == {"consent.opted_out"} with input as req
+}
+
+# Clarification 3: no opt-in record gives consent.missing alone.
+
+test_no_opt_in_record_gives_missing_alone_for_marketing if {
+	req := json.remove(object.union(fixtures.marketing, {"consent": {"wording": "", "scopes": []}}), ["consent/opted_in_at"])
+	codes == {"consent.missing"} with input as req
+}
+
+test_future_opt_in_with_bad_wording_gives_missing_alone if {
+	req := object.union(fixtures.marketing, {"consent": {"opted_in_at": fixtures.send_time + fixtures.hour, "wording": "ok", "scopes": []}})
+	codes == {"consent.missing"} with input as req
+}
+
+# Clarification 4: names match on word boundaries after NFKC, case and accent folding.
+
+named(display_name, wording) := fixtures.with_patch({
+	"business": {"display_name": display_name},
+	"consent": {"wording": wording},
+})
+
+test_accent_folded_name_names_the_business if {
+	count(codes) == 0 with input as named("Café Zoë", "Yes, send me WhatsApp messages from cafe zoe.")
+	count(codes) == 0 with input as named("ＡＣＭＥ Shoes", "I agree to WhatsApp updates from Acme shoes.")
+}
+
+test_name_inside_another_word_does_not_name_the_business if {
+	codes == {"consent.invalid"} with input as named("ING", "I agree to receiving updates on WhatsApp.")
+	count(codes) == 0 with input as named("ING", "I agree to updates from ING on WhatsApp.")
+}
+
+test_whatsapp_inside_another_word_does_not_name_whatsapp if {
+	codes == {"consent.invalid"} with input as named("Acme Shoes", "Acme Shoes may send me WhatsAppening news.")
+	count(codes) == 0 with input as named("Acme Shoes", "Acme Shoes may send me news on Whats App.")
+}

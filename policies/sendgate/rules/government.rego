@@ -30,13 +30,14 @@ deny contains reason if {
 # description: >-
 #   "Public health, economic recovery, social welfare, city/state/local
 #   government." An enrolled government business whose program area is not
-#   in config.government_areas.
+#   in config.government_areas (compared trimmed and lower-cased; city,
+#   county, state and regional government are local_government).
 # custom:
 #   code: government.area_not_allowed
 deny contains reason if {
 	facts.vertical_status == "government"
 	facts.government_enrolled
-	not input.business.government_program.area in config.government_areas
+	not facts.government_area in config.government_areas
 	reason := {
 		"code": "government.area_not_allowed",
 		"message": sprintf(

@@ -46,3 +46,19 @@ test_program_of_a_non_government_business_is_not_judged if {
 	req := fixtures.with_patch({"business": {"government_program": {"enrolled": false, "area": "retail"}}})
 	count(codes) == 0 with input as req
 }
+
+enrolled_in(area) := fixtures.with_patch({"business": {
+	"vertical": "government",
+	"government_program": {"enrolled": true, "area": area},
+}})
+
+test_area_is_trimmed_and_lower_cased if {
+	count(codes) == 0 with input as enrolled_in(" Social_Welfare ")
+}
+
+test_city_county_state_and_regional_government_are_local_government if {
+	every area in ["city", "County", "state_government", "regional_government", "municipality"] {
+		count(codes) == 0 with input as enrolled_in(area)
+	}
+	codes == {"government.area_not_allowed"} with input as enrolled_in("national_defence")
+}

@@ -12,10 +12,6 @@ package sendgate.rules.identifiers
 
 import data.sendgate.facts
 
-# Each finding is looked up by its type in the tables of reasons below, one
-# entry per reason code, rather than matched by one rule per code: a message
-# with no findings then evaluates two rules here instead of seven.
-
 # METADATA
 # title: Asks for a sensitive identifier
 # description: >-
@@ -30,11 +26,13 @@ deny contains {"code": r.code, "message": r.message, "evidence": request.evidenc
 # METADATA
 # title: Discloses a sensitive identifier
 # description: >-
-#   The text contains a full identifier of a type that disclosed holds; the
-#   reason is that entry's, with the masked identifier as evidence.
+#   The text contains a full identifier of a type that disclosed holds, other
+#   than one of the business's own accounts; the reason is that entry's, with
+#   the masked identifier as evidence.
 deny contains {"code": r.code, "message": r.message, "evidence": identifier.masked} if {
 	some identifier in facts.findings.identifiers
 	r := disclosed[identifier.type]
+	not facts.own_account(identifier)
 }
 
 # METADATA

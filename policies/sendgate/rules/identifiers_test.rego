@@ -117,3 +117,27 @@ test_not_disclosed_bsn_failing_the_eleven_test if {
 test_plain_order_update_mentions_nothing if {
 	count(codes) == 0 with input as fixtures.request
 }
+
+# A business's own account numbers (businesses.<id>.own_accounts)
+
+invoice := fixtures.with_text("Invoice 2026-118: please transfer EUR 49.95 to NL91 ABNA 0417 1643 00 before 1 December.")
+
+test_own_iban_on_an_invoice_is_no_disclosure if {
+	count(codes) == 0 with input as invoice
+		with data.sendgate.businesses as {"biz-acme": {"own_accounts": ["nl91abna0417164300"]}}
+}
+
+test_iban_of_another_business_is_a_disclosure if {
+	codes == {"identifier.disclosed.bank_account"} with input as invoice
+		with data.sendgate.businesses as {"biz-other": {"own_accounts": ["NL91 ABNA 0417 1643 00"]}}
+	codes == {"identifier.disclosed.bank_account"} with input as invoice
+}
+
+test_own_account_does_not_cover_another_iban_in_the_text if {
+	req := fixtures.with_text("Pay to NL91 ABNA 0417 1643 00; your refund went to BE68 5390 0754 7034.")
+	codes == {"identifier.disclosed.bank_account"} with input as req
+		with data.sendgate.businesses as {"biz-acme": {"own_accounts": ["NL91ABNA0417164300"]}}
+	some r in identifiers.deny with input as req
+		with data.sendgate.businesses as {"biz-acme": {"own_accounts": ["NL91ABNA0417164300"]}}
+	r.evidence == "BE** **** **** 7034"
+}

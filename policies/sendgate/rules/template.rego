@@ -7,9 +7,6 @@ package sendgate.rules.template
 
 import data.sendgate.facts
 
-# Every rule here starts with facts.template_message written as the input
-# comparison, so that OPA's rule index skips the family for other types.
-
 # METADATA
 # title: Template missing
 # description: >-

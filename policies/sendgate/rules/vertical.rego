@@ -61,8 +61,6 @@ deny contains reason if {
 # custom:
 #   code: vertical.marketing_not_allowed
 deny contains reason if {
-	# facts.marketing as the input comparison: the rule index skips this rule
-	# for other categories.
 	input.message.category == "CATEGORY_MARKETING"
 	facts.vertical_status == "no_promotion"
 	reason := {

@@ -26,8 +26,14 @@ test_empty_vertical_is_unknown if {
 	contains(r.message, "has no vertical")
 }
 
-test_vertical_keys_are_exact if {
-	codes == {"vertical.unknown"} with input as from("Retail")
+test_vertical_keys_are_trimmed_and_lower_cased if {
+	count(codes) == 0 with input as from(" Retail ")
+	codes == {"vertical.prohibited"} with input as from("TOBACCO")
+	codes == {"vertical.unknown"} with input as from("Retailer")
+}
+
+test_blank_vertical_is_unknown if {
+	codes == {"vertical.unknown"} with input as from("   ")
 }
 
 test_known_vertical_is_not_unknown if {

@@ -17,10 +17,6 @@ import data.sendgate.facts
 # custom:
 #   code: window.closed
 deny contains reason if {
-	# not facts.template_message, written as the other message types so that
-	# OPA's rule index skips this rule for templates, which never need the
-	# window worked out (engine/enums_test.go fails when the API gains a
-	# type this set lacks).
 	input.message.type in {"MESSAGE_TYPE_TEXT", "MESSAGE_TYPE_INTERACTIVE", "MESSAGE_TYPE_MEDIA", "MESSAGE_TYPE_UNSPECIFIED"}
 	facts.business_initiated
 	reason := {

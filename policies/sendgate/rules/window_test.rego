@@ -49,3 +49,28 @@ test_open_for_media_23_hours_after_the_recipient_wrote if {
 test_templates_may_be_sent_outside_the_window if {
 	count(codes) == 0 with input as fixtures.request
 }
+
+# Clarification 1: open when send_time - window_hours < last_inbound_at <= send_time + clock_skew_seconds.
+
+inbound_at(t) := fixtures.with_patch({
+	"message": {"type": "MESSAGE_TYPE_TEXT"},
+	"conversation": {"last_inbound_at": t},
+})
+
+test_inbound_exactly_at_the_skew_limit_keeps_the_window_open if {
+	count(codes) == 0 with input as inbound_at(fixtures.send_time + (300 * 1000000000))
+}
+
+test_inbound_past_the_skew_limit_is_unknown_and_closes_the_window if {
+	codes == {"window.closed"} with input as inbound_at((fixtures.send_time + (300 * 1000000000)) + 1)
+}
+
+test_inbound_exactly_24_hours_old_has_closed_the_window if {
+	codes == {"window.closed"} with input as inbound_at(fixtures.send_time - (24 * fixtures.hour))
+	count(codes) == 0 with input as inbound_at((fixtures.send_time - (24 * fixtures.hour)) + 1)
+}
+
+test_unspecified_type_is_judged_as_text if {
+	req := fixtures.with_patch({"message": {"type": "MESSAGE_TYPE_UNSPECIFIED"}})
+	codes == {"window.closed"} with input as req
+}

@@ -7,6 +7,7 @@
 package sendgatev1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	status "google.golang.org/genproto/googleapis/rpc/status"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -1442,7 +1443,7 @@ var File_sendgate_v1_decision_proto protoreflect.FileDescriptor
 
 const file_sendgate_v1_decision_proto_rawDesc = "" +
 	"\n" +
-	"\x1asendgate/v1/decision.proto\x12\vsendgate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"\xee\x02\n" +
+	"\x1asendgate/v1/decision.proto\x12\vsendgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"\xee\x02\n" +
 	"\fCheckRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x127\n" +
@@ -1548,11 +1549,11 @@ const file_sendgate_v1_decision_proto_rawDesc = "" +
 	"\bDecision\x12\x18\n" +
 	"\x14DECISION_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eDECISION_ALLOW\x10\x01\x12\x11\n" +
-	"\rDECISION_DENY\x10\x022\xa0\x01\n" +
-	"\x0fDecisionService\x12>\n" +
-	"\x05Check\x12\x19.sendgate.v1.CheckRequest\x1a\x1a.sendgate.v1.CheckResponse\x12M\n" +
+	"\rDECISION_DENY\x10\x022\xd2\x01\n" +
+	"\x0fDecisionService\x12T\n" +
+	"\x05Check\x12\x19.sendgate.v1.CheckRequest\x1a\x1a.sendgate.v1.CheckResponse\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/check\x12i\n" +
 	"\n" +
-	"CheckBatch\x12\x1e.sendgate.v1.CheckBatchRequest\x1a\x1f.sendgate.v1.CheckBatchResponseB;Z9github.com/sendgate/sendgate/proto/sendgate/v1;sendgatev1b\x06proto3"
+	"CheckBatch\x12\x1e.sendgate.v1.CheckBatchRequest\x1a\x1f.sendgate.v1.CheckBatchResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/check:batchB;Z9github.com/sendgate/sendgate/proto/sendgate/v1;sendgatev1b\x06proto3"
 
 var (
 	file_sendgate_v1_decision_proto_rawDescOnce sync.Once

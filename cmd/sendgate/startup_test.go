@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sendgate/sendgate/internal/testkit"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// sendgateBinary builds the sendgate command once per test binary, for
+// tests that must see the process itself: its exit status and its signals.
+func sendgateBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "sendgate-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "sendgate")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = errors.New(string(out))
+		}
+	})
+	if binErr != nil {
+		t.Fatalf("build sendgate: %v", binErr)
+	}
+	return binPath
+}
+
+// TestStartupFailuresStopTheProcess starts "sendgate serve" with one thing
+// wrong at a time: the process must log one error line naming it and exit
+// with status 2 promptly, not hang with its other listeners up (as it did
+// with the metrics server still answering /healthz).
+func TestStartupFailuresStopTheProcess(t *testing.T) {
+	bin := sendgateBinary(t)
+	busy := testkit.Listen(t).Addr().String()
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "not.pem")
+	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing_admin_token_file", []string{"--admin-token-file", filepath.Join(dir, "missing")}, "admin token file"},
+		{"bad_admin_tls_files", []string{"--admin-tls-cert", notPEM, "--admin-tls-key", notPEM}, "admin TLS certificate"},
+		{"admin_port_taken", []string{"--admin-addr", busy}, busy},
+		{"pprof_port_taken", []string{"--pprof-addr", busy}, busy},
+		{"metrics_port_taken", []string{"--metrics-addr", busy}, busy},
+		{"grpc_port_taken", []string{"--addr", busy}, busy},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0",
+				"--admin-addr", "127.0.0.1:0", "--decision-log", "off", "--data-dir", t.TempDir()}, tc.args...)
+			cmd := exec.Command(bin, args...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			start := time.Now()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != exitUnusable {
+					t.Fatalf("exit %v, want status %d; stderr:\n%s", err, exitUnusable, stderr.String())
+				}
+			case <-time.After(20 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatalf("still running after 20 s; stderr:\n%s", stderr.String())
+			}
+			var errorLines []string
+			for _, line := range strings.Split(stderr.String(), "\n") {
+				if strings.Contains(line, `"level":"ERROR"`) {
+					errorLines = append(errorLines, line)
+				}
+			}
+			if len(errorLines) != 1 || !strings.Contains(errorLines[0], tc.want) {
+				t.Fatalf("want one error line naming %q, got:\n%s", tc.want, stderr.String())
+			}
+			t.Logf("exited after %v: %s", time.Since(start).Round(time.Millisecond), errorLines[0])
+		})
+	}
+}

@@ -1,0 +1,160 @@
+// Package gateway serves the DecisionService over HTTP/JSON with
+// grpc-gateway, in process: POST /v1/check and POST /v1/check:batch take
+// and give the protojson form of the gRPC messages, errors are
+// google.rpc.Status in JSON with the matching HTTP status, and the OpenAPI
+// document is at /openapi.json.
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sendgate/sendgate/proto/openapi"
+	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
+)
+
+// Config assembles the HTTP handler.
+type Config struct {
+	// Service answers the calls; server.Server.InProcess gives one that
+	// runs the gRPC interceptors. Required.
+	Service sendgatev1.DecisionServiceServer
+	// MaxBodyBytes bounds a request body; larger ones get 413.
+	MaxBodyBytes int64
+}
+
+// marshaler writes and reads bodies exactly as protojson does for gRPC
+// clients (lowerCamelCase names, enums by name, RFC 3339 timestamps),
+// with every field present in answers, as "sendgate check" prints them,
+// and unknown fields refused, as gRPC's JSON tools refuse them.
+var marshaler = &bodyMarshaler{JSONPb: runtime.JSONPb{
+	MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
+	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+}}
+
+// statusMarshaler writes error bodies, google.rpc.Status, with only the
+// fields that are set, as gRPC's JSON tools print them.
+var statusMarshaler = &runtime.JSONPb{}
+
+// bodyMarshaler is runtime.JSONPb reading a request body in one pass:
+// JSONPb's decoder scans the body with encoding/json before protojson
+// parses it again, which cost a quarter of the HTTP path's CPU. The body
+// is one message, already read whole by limitBody.
+type bodyMarshaler struct {
+	runtime.JSONPb
+}
+
+// NewDecoder implements runtime.Marshaler.
+func (m *bodyMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
+	return runtime.DecoderFunc(func(v any) error {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		msg, ok := v.(proto.Message)
+		if !ok {
+			return m.JSONPb.Unmarshal(data, v)
+		}
+		if len(bytes.TrimSpace(data)) == 0 {
+			return io.EOF // an empty body is an empty message, as for JSONPb
+		}
+		return m.UnmarshalOptions.Unmarshal(data, msg)
+	})
+}
+
+// New returns the HTTP handler of the API.
+func New(cfg Config) (http.Handler, error) {
+	if cfg.Service == nil {
+		return nil, errors.New("gateway: no service")
+	}
+	mux := runtime.NewServeMux(
+		// Any content type is read as JSON: curl -d sends form encoding.
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
+		runtime.WithErrorHandler(func(ctx context.Context, mux *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+			runtime.DefaultHTTPErrorHandler(ctx, mux, statusMarshaler, w, r, err)
+		}),
+	)
+	if err := sendgatev1.RegisterDecisionServiceHandlerServer(context.Background(), mux, cfg.Service); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	root := http.NewServeMux()
+	root.HandleFunc("GET /openapi.json", serveOpenAPI)
+	root.Handle("/", limitBody(cfg.MaxBodyBytes, mux))
+	return root, nil
+}
+
+// NewServer returns the HTTP server for --http-addr with timeouts bounding
+// slow clients; the caller runs Serve and Shutdown.
+func NewServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openapi.JSON)
+}
+
+// limitBody reads the body up to limit bytes before the gateway decodes
+// it, answering 413 with a google.rpc.Status past that, and tells the
+// call log who called.
+func limitBody(limit int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if limit > 0 {
+			if r.ContentLength > limit {
+				tooLarge(w, limit)
+				return
+			}
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+			var tooBig *http.MaxBytesError
+			switch {
+			case errors.As(err, &tooBig):
+				tooLarge(w, limit)
+				return
+			case err != nil:
+				writeStatus(w, http.StatusBadRequest, status.New(codes.InvalidArgument, "reading the request body: "+err.Error()))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		if addr, err := net.ResolveTCPAddr("tcp", r.RemoteAddr); err == nil {
+			r = r.WithContext(peer.NewContext(r.Context(), &peer.Peer{Addr: addr}))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func tooLarge(w http.ResponseWriter, limit int64) {
+	writeStatus(w, http.StatusRequestEntityTooLarge,
+		status.New(codes.ResourceExhausted, "request body larger than "+strconv.FormatInt(limit, 10)+" bytes; do not send"))
+}
+
+func writeStatus(w http.ResponseWriter, code int, st *status.Status) {
+	body, err := statusMarshaler.Marshal(st.Proto())
+	if err != nil {
+		http.Error(w, st.Message(), code)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = w.Write(body)
+}
