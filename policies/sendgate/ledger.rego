@@ -54,9 +54,9 @@ opt_in_text := input.consent.wording if {
 }
 
 # opt_in_source names the source of opt_in_text.
-opt_in_source := "request" if request_opt_in
-
-else := "ledger"
+opt_in_source := "request" if {
+	request_opt_in
+} else := "ledger"
 
 # ledger_opted_out: the ledger holds an opt-out of every message at or after
 # its own latest opt-in (or without one).
