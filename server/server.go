@@ -4,6 +4,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/sendgate/sendgate/internal/engine"
+	"github.com/sendgate/sendgate/internal/ledger"
 	iserver "github.com/sendgate/sendgate/internal/server"
 	"github.com/sendgate/sendgate/internal/validate"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
@@ -43,6 +45,9 @@ type Config struct {
 	UnaryInterceptors []grpc.UnaryServerInterceptor
 	// ServerOptions are added as they are, e.g. a tracing stats handler.
 	ServerOptions []grpc.ServerOption
+	// Ledger is the consent ledger the LedgerService records in; nil
+	// leaves the LedgerService out. (The engine reads it on its own.)
+	Ledger *ledger.Ledger
 }
 
 // DefaultMaxConcurrentStreams bounds the calls in flight on one
@@ -59,8 +64,9 @@ type Server struct {
 	log    *slog.Logger
 	// svc and unary are the DecisionService and the interceptors around it,
 	// for InProcess.
-	svc   sendgatev1.DecisionServiceServer
-	unary []grpc.UnaryServerInterceptor
+	svc        sendgatev1.DecisionServiceServer
+	unary      []grpc.UnaryServerInterceptor
+	stopLedger context.CancelFunc
 }
 
 // New builds the server. Health reports NOT_SERVING until SetServing(true).
@@ -95,6 +101,9 @@ func New(cfg Config) *Server {
 	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), log: log, svc: svc, unary: unary}
 	sendgatev1.RegisterDecisionServiceServer(s.grpc, svc)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
+	if cfg.Ledger != nil {
+		s.stopLedger = iserver.RegisterLedgerService(s.grpc, s.health, cfg.Ledger, cfg.Engine, log)
+	}
 	reflection.Register(s.grpc)
 	s.SetServing(false)
 	return s
@@ -120,6 +129,9 @@ func (s *Server) Serve(lis net.Listener) error { return s.grpc.Serve(lis) }
 // Stop reports NOT_SERVING, lets in-flight calls finish, and stops; after
 // timeout the remaining calls are cut off.
 func (s *Server) Stop(timeout time.Duration) {
+	if s.stopLedger != nil {
+		s.stopLedger()
+	}
 	s.health.Shutdown()
 	done := make(chan struct{})
 	go func() {

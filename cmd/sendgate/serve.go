@@ -55,6 +55,7 @@ type serveOptions struct {
 	decisionTimeout              time.Duration
 	maxQueue, maxConnections     int
 	decisionLog                  decisionlog.Options
+	ledger                       ledgerOptions
 }
 
 // defaultDecisionTimeout is --decision-timeout's default: a decision takes
@@ -83,7 +84,7 @@ func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.bundleService, "bundle-service-config", "", "OPA service configuration (YAML or JSON) for http(s) and oci bundle sources: credentials (bearer, oauth2, client_tls, s3_signing, gcp_metadata, azure_managed_identity), headers, tls")
 	fs.StringVar(&o.bundleToken, "bundle-bearer-token", "", "bearer token presented to the bundle server (prefer --bundle-bearer-token-file)")
 	fs.StringVar(&o.bundleTokenFile, "bundle-bearer-token-file", "", "file holding the bearer token presented to the bundle server, re-read on each fetch")
-	fs.StringVar(&o.dataDir, "data-dir", "", "directory keeping the last good bundle for start-ups while the source is down")
+	fs.StringVar(&o.dataDir, "data-dir", defaultDataDir, "directory keeping the embedded ledger, its generated key and the last good bundle for start-ups while the source is down")
 	fs.Var((*keyList)(&o.verificationKeys), "verification-key", "PEM public key (or ID=PEM) that bundles must be signed with; repeat to rotate keys")
 	fs.StringVar(&o.verificationAlg, "verification-alg", "", "JWS algorithm of the verification keys (e.g. PS256, RS384, HS384); inferred from the key when empty")
 	fs.DurationVar(&o.pollInterval, "poll-interval", 0, "re-fetch the bundle source this often (default 30s for http sources, none for watched files)")
@@ -103,6 +104,7 @@ func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.maxQueue, "max-queue", opafast.DefaultMaxQueue, "decisions that may wait for a free processor; beyond, calls get RESOURCE_EXHAUSTED at once")
 	fs.IntVar(&o.maxConnections, "max-connections", 0, "connections the gRPC port keeps open at once (default: the descriptor limit less 64)")
 	decisionlog.BindFlags(fs, &o.decisionLog)
+	bindLedgerFlags(fs, &o.ledger)
 	return fs
 }
 
@@ -162,12 +164,19 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 		}
 	})
 
+	led, err := openServeLedger(ctx, o.ledger, o.dataDir, m.Registry(), log)
+	if err != nil {
+		return err
+	}
+	closers = append(closers, func(context.Context) { led.Close() })
 	eng := engine.New(engine.Options{
 		MaxQueue:        o.maxQueue,
 		DecisionTimeout: o.decisionTimeout,
 		OnPanic:         func(p any) { log.Error("recovered from panic in a decision whose caller had gone", "panic", p) },
+		Ledger:          led.engineOptions(),
 	})
 	srv := server.New(server.Config{
+		Ledger:            led.ledger(),
 		Engine:            eng,
 		Logger:            log,
 		Observer:          observe.New(rec, m),

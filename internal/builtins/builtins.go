@@ -146,3 +146,6 @@ func mentions(_ rego.BuiltinContext, a, b *ast.Term) (*ast.Term, error) {
 	}
 	return ast.InternedTerm(textscan.Mentions(string(text), string(name))), nil
 }
+
+// Lexicon returns the compiled lexicon the built-ins are bound to.
+func (s *Set) Lexicon() *textscan.Lexicon { return s.lex }
