@@ -46,6 +46,7 @@ type Metrics struct {
 	logDropped             prometheus.Counter
 	logWriteErrors         prometheus.Counter
 	bundle                 *bundleMetrics
+	callers                *callerMetrics
 }
 
 // New builds the metric set on a fresh registry.
@@ -55,7 +56,8 @@ func New() *Metrics {
 		grpc: grpcprom.NewServerMetrics(
 			grpcprom.WithServerHandlingTimeHistogram(grpcprom.WithHistogramBuckets(RPCBuckets)),
 		),
-		bundle: newBundleMetrics(),
+		bundle:  newBundleMetrics(),
+		callers: newCallerMetrics(),
 	}
 	decisions := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sendgate_decisions_total",
@@ -85,7 +87,7 @@ func New() *Metrics {
 		Help: "Batches of decision log lines the log's sink failed to write (a full disk, a closed pipe); their entries are lost.",
 	})
 	m.reg.MustRegister(
-		m.grpc, decisions, m.undecided, m.reasons, m.duration, m.logDropped, m.logWriteErrors,
+		m.grpc, decisions, m.undecided, m.reasons, m.duration, m.logDropped, m.logWriteErrors, m.callers.calls,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),
