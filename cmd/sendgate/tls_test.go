@@ -291,8 +291,8 @@ func TestBearerTokens(t *testing.T) {
 			if err != nil || code != tc.wantHTTP {
 				t.Fatalf("POST: %d, %v; want %d", code, err, tc.wantHTTP)
 			}
-			if code == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
-				t.Error("a 401 without WWW-Authenticate")
+			if got := h.Get("WWW-Authenticate"); code == http.StatusUnauthorized && got != `Bearer realm="sendgate"` {
+				t.Errorf("a 401 with WWW-Authenticate %q", got)
 			}
 		})
 	}

@@ -92,7 +92,8 @@ func New(cfg Config) (http.Handler, error) {
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithErrorHandler(func(ctx context.Context, mux *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 			if status.Code(err) == codes.Unauthenticated {
-				w.Header().Set("WWW-Authenticate", bearerChallenge)
+				// The default handler puts the status message there.
+				w = challenging{w}
 			}
 			runtime.DefaultHTTPErrorHandler(ctx, mux, statusMarshaler, w, r, err)
 		}),
@@ -169,6 +170,15 @@ func withPeer(r *http.Request) context.Context {
 
 // bearerChallenge answers a 401, as RFC 6750 asks.
 const bearerChallenge = `Bearer realm="sendgate"`
+
+// challenging is a ResponseWriter whose header carries bearerChallenge
+// whatever was set before.
+type challenging struct{ http.ResponseWriter }
+
+func (c challenging) WriteHeader(code int) {
+	c.Header().Set("WWW-Authenticate", bearerChallenge)
+	c.ResponseWriter.WriteHeader(code)
+}
 
 // authenticated lets only callers a names reach next; a nil a lets all.
 func authenticated(a *auth.Authenticator, next http.Handler) http.Handler {

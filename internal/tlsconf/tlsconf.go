@@ -165,7 +165,7 @@ func (r *Reloader) Reload() (changed bool, err error) {
 			r.cur.Store(st)
 			r.failed = [sha256.Size]byte{}
 			r.log.Info("TLS files reloaded; new connections get them", "listener", r.listener(),
-				"subject", st.leaf.Subject.String(), "serial", st.leaf.SerialNumber.String(),
+				"subject", st.leaf.Subject.String(), "serial", fmt.Sprintf("%X", st.leaf.SerialNumber),
 				"not_after", st.leaf.NotAfter.UTC().Format(time.RFC3339))
 			r.warnExpiry(st.leaf)
 			return true, nil
@@ -177,7 +177,7 @@ func (r *Reloader) Reload() (changed bool, err error) {
 		r.failed = digest
 		cur := r.cur.Load().leaf
 		r.log.Error("TLS files not reloaded; keeping the certificate in use", "listener", r.listener(), "error", err,
-			"serving_serial", cur.SerialNumber.String())
+			"serving_serial", fmt.Sprintf("%X", cur.SerialNumber))
 	}
 	return false, err
 }
