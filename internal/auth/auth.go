@@ -92,8 +92,8 @@ func (a *Authenticator) Identify(ctx context.Context) (Caller, error) {
 // BearerToken is the token of the call's "authorization: Bearer …"
 // metadata (the HTTP/JSON gateway passes the Authorization header as it).
 func BearerToken(ctx context.Context) string {
-	md, _ := metadata.FromIncomingContext(ctx)
-	for _, v := range md.Get("authorization") {
+	// ValueFromIncomingContext reads the one key without copying the rest.
+	for _, v := range metadata.ValueFromIncomingContext(ctx, "authorization") {
 		scheme, tok, ok := strings.Cut(strings.TrimSpace(v), " ")
 		if ok && strings.EqualFold(scheme, "bearer") {
 			return strings.TrimSpace(tok)
