@@ -187,6 +187,11 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 		Auth:              sec.auth,
 	})
 	m.InitializeGRPC(srv.GRPC())
+	m.ObserveEngine(func() metrics.EngineStats {
+		c := eng.CacheStats()
+		busy, _ := eng.Load()
+		return metrics.EngineStats{Queued: busy, Cache: metrics.MessageCacheStats(c)}
+	})
 	mgr, err := newBundleManager(o, eng, srv, m, log)
 	if err != nil {
 		return err

@@ -268,6 +268,18 @@ func TestMetricsCountChecks(t *testing.T) {
 	if handled != float64(len(reqs)) {
 		t.Errorf("grpc_server_handled_total{Check} moved by %v, want %d", handled, len(reqs))
 	}
+
+	// The same message again: its message-level families come from the cache.
+	if _, err := r.client.Check(ctx, reqs[0]); err != nil {
+		t.Fatal(err)
+	}
+	again := metricstest.ScrapeURL(t, "http://"+r.metrics+"/metrics")
+	if got := again.Value("sendgate_message_cache_hits") - after.Value("sendgate_message_cache_hits"); got != 1 {
+		t.Errorf("sendgate_message_cache_hits moved by %v for a message seen before, want 1", got)
+	}
+	if got := again.Value("sendgate_message_cache_entries"); got < 1 {
+		t.Errorf("sendgate_message_cache_entries = %v, want the messages decided", got)
+	}
 }
 
 // digitRun finds identifier-like runs: 6 or more digits, possibly split by

@@ -51,6 +51,17 @@ func Decls() []*ast.Builtin {
 	}
 }
 
+// Pure reports whether name is one of sendgate's built-ins, all of which
+// answer the same for the same arguments.
+func Pure(name string) bool {
+	for _, d := range Decls() {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Set is the built-ins bound to one compiled lexicon.
 type Set struct {
 	lex   *textscan.Lexicon

@@ -65,6 +65,14 @@ func (e *Engine) Active() *PolicySet { return e.active.Load() }
 // can be evaluated at once.
 func (e *Engine) Load() (busy, workers int) { return e.pool.Busy(), e.pool.Workers() }
 
+// CacheStats describes the active policy set's message cache.
+func (e *Engine) CacheStats() CacheStats {
+	if p := e.active.Load(); p != nil {
+		return p.CacheStats()
+	}
+	return CacheStats{}
+}
+
 // ErrOverloaded is returned when more decisions wait than the engine's
 // queue holds: the caller should retry shortly, elsewhere or later.
 var ErrOverloaded = opafast.ErrOverloaded
@@ -142,11 +150,16 @@ func (e *Engine) decide(ctx context.Context, p *PolicySet, req *sendgatev1.Check
 // now stands in for an unset send_time.
 func (p *PolicySet) Decide(ctx context.Context, req *sendgatev1.CheckRequest, now time.Time) (*sendgatev1.CheckResponse, error) {
 	var resp *sendgatev1.CheckResponse
-	err := p.query.Eval(ctx, p.Input(req, now), func(v ast.Value) error {
-		var err error
-		resp, err = responseFrom(v)
-		return err
-	})
+	var err error
+	input := p.Input(req, now)
+	if p.split != nil {
+		resp, err = p.split.decide(ctx, p.query, input)
+	} else {
+		err = p.query.Eval(ctx, input, func(v ast.Value) error {
+			resp, err = responseFrom(v)
+			return err
+		})
+	}
 	if errors.Is(err, opafast.ErrNoResult) {
 		return nil, fmt.Errorf("%w: %w", ErrUndecided, err)
 	}
