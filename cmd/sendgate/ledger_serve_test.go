@@ -31,28 +31,10 @@ const (
 	testIP      = "198.51.100.23"
 )
 
-// syncBuffer is a log sink that tests read while serve writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // ledgerServe is a serve run in-process with a ledger, its log kept.
 type ledgerServe struct {
 	*running
-	log       *syncBuffer
+	log       *testkit.Buffer
 	decisions string
 	ledger    sendgatev1.LedgerServiceClient
 }
@@ -61,7 +43,7 @@ type ledgerServe struct {
 // at debug level into a buffer.
 func startLedgerServe(t *testing.T, o ledgerOptions, dataDir string) *ledgerServe {
 	t.Helper()
-	buf := &syncBuffer{}
+	buf := &testkit.Buffer{}
 	opts := serveOptions{
 		addr: "127.0.0.1:0", metricsAddr: "127.0.0.1:0", adminAddr: "", dataDir: dataDir,
 		maxRecvBytes: 32 << 20, shutdownTimeout: 10 * time.Second, bundleSizeLimit: 64 << 20,

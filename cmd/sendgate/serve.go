@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,6 +57,7 @@ type serveOptions struct {
 	maxQueue, maxConnections     int
 	decisionLog                  decisionlog.Options
 	ledger                       ledgerOptions
+	security                     securityOptions
 }
 
 // defaultDecisionTimeout is --decision-timeout's default: a decision takes
@@ -105,6 +107,7 @@ func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.maxConnections, "max-connections", 0, "connections the gRPC port keeps open at once (default: the descriptor limit less 64)")
 	decisionlog.BindFlags(fs, &o.decisionLog)
 	bindLedgerFlags(fs, &o.ledger)
+	bindSecurityFlags(fs, &o.security)
 	return fs
 }
 
@@ -169,6 +172,12 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 		return err
 	}
 	closers = append(closers, func(context.Context) { led.Close() })
+	sec, err := loadSecurity(o, log)
+	if err != nil {
+		return err
+	}
+	m.PreRegisterCallers(sec.callerNames()...)
+
 	eng := engine.New(engine.Options{
 		MaxQueue:        o.maxQueue,
 		DecisionTimeout: o.decisionTimeout,
@@ -181,8 +190,10 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 		Logger:            log,
 		Observer:          observe.New(rec, m),
 		MaxRecvBytes:      o.maxRecvBytes,
-		UnaryInterceptors: []grpc.UnaryServerInterceptor{m.UnaryServerInterceptor()},
+		UnaryInterceptors: []grpc.UnaryServerInterceptor{m.UnaryServerInterceptor(), m.CallerInterceptor()},
 		ServerOptions:     append(traceOpts, grpc.ChainStreamInterceptor(m.StreamServerInterceptor())),
+		TLS:               sec.serverTLS(),
+		Auth:              sec.auth,
 	})
 	m.InitializeGRPC(srv.GRPC())
 	m.ObserveEngine(func() metrics.EngineStats {
@@ -196,15 +207,16 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 	}
 	var adminSrv *grpc.Server
 	if o.adminAddr != "" {
-		if adminSrv, err = newAdminServer(o, mgr, log); err != nil {
+		if adminSrv, err = newAdminServer(o, mgr, sec.adminTLS(), log); err != nil {
 			return err
 		}
 	}
 	var apiSrv *http.Server
 	if o.httpAddr != "" {
-		if apiSrv, err = httpAPI(o, srv, len(traceOpts) > 0); err != nil {
+		if apiSrv, err = httpAPI(o, srv, sec.auth, len(traceOpts) > 0); err != nil {
 			return err
 		}
+		secureHTTP(apiSrv, sec.main)
 	}
 
 	// Every port, before anything serves.
@@ -256,13 +268,17 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 			}
 			return live()
 		})
-		serveOn("metrics", func() error { return httpSrv.Serve(mlis) })
+		secureHTTP(httpSrv, sec.metrics)
+		if o.security.metricsTLS.ClientCA != "" {
+			httpSrv.Handler = metrics.ClientCertRequired(httpSrv.Handler)
+		}
+		serveOn("metrics", func() error { return serveHTTP(httpSrv, mlis) })
 	}
 	if alis != nil {
 		serveOn("admin", func() error { return adminSrv.Serve(alis) })
 	}
 	if hlis != nil {
-		serveOn("HTTP/JSON", func() error { return apiSrv.Serve(hlis) })
+		serveOn("HTTP/JSON", func() error { return serveHTTP(apiSrv, hlis) })
 	}
 	if plis != nil {
 		pprofSrv = pprofServer()
@@ -279,6 +295,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 		}
 		return mgr.Run(gctx)
 	})
+	g.Go(func() error { return sec.watch(gctx) })
 	g.Go(func() error {
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
@@ -395,16 +412,14 @@ func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m 
 }
 
 // newAdminServer builds the AdminService listener with its authentication.
-func newAdminServer(o serveOptions, mgr *bundles.Manager, log *slog.Logger) (*grpc.Server, error) {
+func newAdminServer(o serveOptions, mgr *bundles.Manager, tlsCfg *tls.Config, log *slog.Logger) (*grpc.Server, error) {
 	if o.adminTokenFile == "" && o.adminClientCA == "" {
 		log.Warn("admin calls are refused: give --admin-token-file or --admin-client-ca to allow them")
 	}
 	return server.NewAdminServer(server.AdminConfig{
 		Controller: mgr,
 		TokenFile:  o.adminTokenFile,
-		TLSCert:    o.adminTLSCert,
-		TLSKey:     o.adminTLSKey,
-		ClientCA:   o.adminClientCA,
+		TLS:        tlsCfg,
 		Logger:     log,
 	})
 }
