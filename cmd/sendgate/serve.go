@@ -103,7 +103,7 @@ func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.maxRecvBytes, "max-request-bytes", server.DefaultMaxRecvBytes, "largest request accepted, in bytes")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM")
 	fs.DurationVar(&o.decisionTimeout, "decision-timeout", defaultDecisionTimeout, "longest one decision's evaluation may take; the bundle manifest's metadata.sendgate.decision_timeout overrides it")
-	fs.IntVar(&o.maxQueue, "max-queue", opafast.DefaultMaxQueue, "decisions that may wait for a free processor; beyond, calls get RESOURCE_EXHAUSTED at once")
+	fs.IntVar(&o.maxQueue, "max-queue", 0, fmt.Sprintf("decisions that may wait for a free processor; beyond, calls get RESOURCE_EXHAUSTED at once (default %d per processor)", opafast.QueuePerWorker))
 	fs.IntVar(&o.maxConnections, "max-connections", 0, "connections the gRPC port keeps open at once (default: the descriptor limit less 64)")
 	decisionlog.BindFlags(fs, &o.decisionLog)
 	bindLedgerFlags(fs, &o.ledger)

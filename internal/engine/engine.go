@@ -32,7 +32,7 @@ type Options struct {
 	// alike; zero means GOMAXPROCS.
 	Workers int
 	// MaxQueue bounds the calls waiting for a worker; past it a call gets
-	// ErrOverloaded at once. Zero means opafast.DefaultMaxQueue.
+	// ErrOverloaded at once. Zero means opafast.QueuePerWorker per worker.
 	MaxQueue int
 	// DecisionTimeout bounds one decision's evaluation, enforced inside OPA;
 	// a bundle's manifest may set its own (see PolicySet.DecisionTimeout).
