@@ -73,8 +73,9 @@ func startServeUnready(t *testing.T, mutate func(*serveOptions)) *running {
 	return startServeLogging(t, mutate, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
-// startServeLogging is startServeUnready logging to log.
-func startServeLogging(t *testing.T, mutate func(*serveOptions), log *slog.Logger) *running {
+// startServeLogging is startServeUnready logging to log; opts shape the
+// client's connection (its TLS credentials, say).
+func startServeLogging(t *testing.T, mutate func(*serveOptions), log *slog.Logger, opts ...grpc.DialOption) *running {
 	t.Helper()
 	o := serveOptions{
 		addr: "127.0.0.1:0", metricsAddr: "127.0.0.1:0", adminAddr: "",
@@ -98,7 +99,7 @@ func startServeLogging(t *testing.T, mutate func(*serveOptions), log *slog.Logge
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not start listening")
 	}
-	conn := testkit.Dial(t, r.grpc)
+	conn := testkit.Dial(t, r.grpc, opts...)
 	r.conn = conn
 	r.client = sendgatev1.NewDecisionServiceClient(conn)
 	r.health = healthpb.NewHealthClient(conn)

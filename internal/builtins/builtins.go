@@ -170,3 +170,6 @@ func mentions(_ rego.BuiltinContext, a, b *ast.Term) (*ast.Term, error) {
 	}
 	return nil, errors.New(MentionsName + ": operand 2 must be a string or an array of strings")
 }
+
+// Lexicon returns the compiled lexicon the built-ins are bound to.
+func (s *Set) Lexicon() *textscan.Lexicon { return s.lex }

@@ -47,6 +47,7 @@ type Metrics struct {
 	logWriteErrors         prometheus.Counter
 	overload               prometheus.Counter
 	bundle                 *bundleMetrics
+	callers                *callerMetrics
 }
 
 // New builds the metric set on a fresh registry.
@@ -56,7 +57,8 @@ func New() *Metrics {
 		grpc: grpcprom.NewServerMetrics(
 			grpcprom.WithServerHandlingTimeHistogram(grpcprom.WithHistogramBuckets(RPCBuckets)),
 		),
-		bundle: newBundleMetrics(),
+		bundle:  newBundleMetrics(),
+		callers: newCallerMetrics(),
 	}
 	decisions := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sendgate_decisions_total",
@@ -91,6 +93,7 @@ func New() *Metrics {
 	})
 	m.reg.MustRegister(
 		m.grpc, decisions, m.undecided, m.reasons, m.duration, m.logDropped, m.logWriteErrors, m.overload,
+		m.callers.calls,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),

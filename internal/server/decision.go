@@ -145,6 +145,9 @@ func (s *DecisionService) statusOf(ctx context.Context, req *sendgatev1.CheckReq
 		return st
 	case ctx.Err() != nil:
 		return status.FromContextError(ctx.Err())
+	case errors.Is(err, engine.ErrLedgerUnavailable):
+		s.log.ErrorContext(ctx, "decision refused: the consent ledger cannot be read", "error", err)
+		return status.New(codes.Unavailable, "the consent ledger cannot be read, so the recipient's opt-outs are unknown; do not send")
 	case errors.Is(err, engine.ErrDecisionTimeout):
 		s.log.ErrorContext(ctx, "decision timed out", "request_id", req.GetRequestId(), "error", err)
 		return status.New(codes.DeadlineExceeded, "the policy took longer than the decision timeout; do not send")

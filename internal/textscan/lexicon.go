@@ -41,6 +41,12 @@ type LexiconSpec struct {
 	OptOutInstructions Phrases `json:"opt_out_instructions"`
 	// OptOutKeywords are whole inbound texts or buttons that opt out ("STOP", "AFMELDEN").
 	OptOutKeywords Phrases `json:"opt_out_keywords"`
+	// OptInKeywords are whole inbound texts that opt back in ("START", "UNSTOP").
+	OptInKeywords Phrases `json:"opt_in_keywords"`
+	// OptOutConfirmations and OptInConfirmations are, per language, the
+	// answer a platform sends to confirm an opt-out or opt-in keyword.
+	OptOutConfirmations map[string]string `json:"opt_out_confirmations"`
+	OptInConfirmations  map[string]string `json:"opt_in_confirmations"`
 	// IdentifierContext lists, per scheme (nl_bsn, pt_nif, ...), the words
 	// that must stand near a bare number for it to count as that identifier.
 	IdentifierContext map[string][]string `json:"identifier_context"`
@@ -124,6 +130,8 @@ type Lexicon struct {
 	optOut     map[string]bool
 	// maxOptOutWords is the longest opt-out keyword in words.
 	maxOptOutWords int
+	// inbound holds the keywords a whole inbound message is matched against.
+	inbound inboundKeywords
 	// languages are the language codes of the lists, by bit index.
 	languages []string
 	// words holds the word classes (wordAgent, ...) by folded word;
@@ -301,6 +309,9 @@ func CompileLexicon(spec LexiconSpec) (*Lexicon, error) {
 		}
 	}
 	if err := b.addKeywords(spec.OptOutKeywords); err != nil {
+		return nil, err
+	}
+	if err := b.lex.inbound.compile(spec); err != nil {
 		return nil, err
 	}
 	for i := range b.lex.phrases {

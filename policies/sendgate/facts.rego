@@ -32,10 +32,14 @@ business_initiated if not window_open
 # marketing: the message is promotional.
 marketing if input.message.category == "CATEGORY_MARKETING"
 
-# has_opt_in: the caller holds an opt-in record that is already in force:
-# given at or before send_time, or within the clock skew after it. A later
-# opted_in_at is not yet valid and counts as no opt-in.
-has_opt_in if {
+# has_opt_in: an opt-in record is in force, the request's (or the ledger's,
+# see ledger.rego).
+has_opt_in if request_opt_in
+
+# request_opt_in: the caller holds an opt-in record that is already in
+# force: given at or before send_time, or within the clock skew after it. A
+# later opted_in_at is not yet valid and counts as no opt-in.
+request_opt_in if {
 	is_number(input.consent.opted_in_at)
 	input.consent.opted_in_at <= input.send_time
 } else if {
@@ -43,16 +47,17 @@ has_opt_in if {
 	input.consent.opted_in_at <= input.send_time + clock_skew_ns
 }
 
-# opted_out: an opt-out is on record that no later opt-in superseded (an opt-out
-# at the same instant as the opt-in wins). An opt-out dated in the future
-# still counts: it fails safe.
+# opted_out: the request's record holds an opt-out that no later opt-in of
+# the same record superseded (an opt-out at the same instant as the opt-in
+# wins). An opt-out dated in the future still counts: it fails safe.
+# ledger.rego has the ledger's.
 opted_out if {
 	is_number(input.consent.opted_out_at)
-	not has_opt_in
+	not request_opt_in
 }
 
 opted_out if {
-	has_opt_in
+	request_opt_in
 	input.consent.opted_out_at >= input.consent.opted_in_at
 }
 
@@ -63,9 +68,12 @@ wrote_after_opt_out if {
 	input.conversation.last_inbound_at > input.consent.opted_out_at
 }
 
-# opt_out_applies: the opt-out blocks this message. A recipient who writes
-# again may get replies, but never marketing.
-opt_out_applies if {
+# opt_out_applies: an opt-out blocks this message (the request's here; the
+# ledger's and an erasure in ledger.rego). A recipient who writes again may
+# get replies, but never marketing.
+opt_out_applies if request_opt_out_applies
+
+request_opt_out_applies if {
 	opted_out
 	not opt_out_lifted
 }
@@ -80,18 +88,19 @@ opt_in_needed if business_initiated
 
 opt_in_needed if marketing
 
-# wording_names_whatsapp: the opt-in says it is for WhatsApp messages, or the
+# wording_names_whatsapp: the opt-in (the request's, else the ledger's: see
+# opt_in_text) says it is for WhatsApp messages, or the
 # bundle does not require that (the 2022 rule, later relaxed by Meta).
 # sendgate.text.mentions matches whole words after NFKC, case and accent
 # folding: "whats app" names WhatsApp, "whatsappening" does not.
 wording_names_whatsapp if config.optin_must_name_whatsapp == false
 
-wording_names_whatsapp if sendgate.text.mentions(input.consent.wording, config.optin_whatsapp_names)
+wording_names_whatsapp if sendgate.text.mentions(opt_in_text, config.optin_whatsapp_names)
 
 # wording_names_business: the opt-in names the business as it signs its
 # messages, on word boundaries: "cafe zoe" names "Café Zoë", "receiving"
 # does not name "ING".
-wording_names_business if sendgate.text.mentions(input.consent.wording, input.business.display_name)
+wording_names_business if sendgate.text.mentions(opt_in_text, input.business.display_name)
 
 # opt_in_wording_valid: the wording says what the person agreed to.
 opt_in_wording_valid if {
