@@ -98,7 +98,7 @@ func (e *Engine) Decide(ctx context.Context, req *sendgatev1.CheckRequest) (*sen
 		return nil, err
 	}
 	var resp *sendgatev1.CheckResponse
-	if perr := e.pool.Do(ctx, func() { resp, err = e.decide(ctx, p, req, at(lt, 0)) }); perr != nil {
+	if perr := e.pool.Do(ctx, func() { resp, err = e.decide(ctx, p, req, at(lt, 0), false) }); perr != nil {
 		return nil, perr
 	}
 	return resp, err
@@ -130,7 +130,7 @@ func (e *Engine) DecideBatch(ctx context.Context, reqs []*sendgatev1.CheckReques
 	out := make([]BatchResult, len(reqs))
 	err = e.pool.Each(ctx, len(reqs), func(i int) {
 		start := time.Now()
-		out[i].Response, out[i].Err = e.decide(ctx, p, reqs[i], at(lt, i))
+		out[i].Response, out[i].Err = e.decide(ctx, p, reqs[i], at(lt, i), true)
 		out[i].Took = time.Since(start)
 	})
 	if err != nil {
@@ -141,17 +141,17 @@ func (e *Engine) DecideBatch(ctx context.Context, reqs []*sendgatev1.CheckReques
 
 // decide runs one decision on a worker, within the decision timeout;
 // ledger is its input.ledger, or nil.
-func (e *Engine) decide(ctx context.Context, p *PolicySet, req *sendgatev1.CheckRequest, ledger *ast.Term) (*sendgatev1.CheckResponse, error) {
+func (e *Engine) decide(ctx context.Context, p *PolicySet, req *sendgatev1.CheckRequest, ledger *ast.Term, batch bool) (*sendgatev1.CheckResponse, error) {
 	timeout := e.timeout
 	if t := p.DecisionTimeout(); t > 0 {
 		timeout = t
 	}
 	if timeout <= 0 {
-		return p.decide(ctx, req, e.now(), ledger)
+		return p.decide(ctx, req, e.now(), ledger, batch)
 	}
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resp, err := p.decide(dctx, req, e.now(), ledger)
+	resp, err := p.decide(dctx, req, e.now(), ledger, batch)
 	if err != nil && ctx.Err() == nil && dctx.Err() != nil {
 		return nil, fmt.Errorf("%w (%s): %w", ErrDecisionTimeout, timeout, err)
 	}
@@ -161,15 +161,17 @@ func (e *Engine) decide(ctx context.Context, p *PolicySet, req *sendgatev1.Check
 // Decide evaluates req against this policy set on the calling goroutine;
 // now stands in for an unset send_time.
 func (p *PolicySet) Decide(ctx context.Context, req *sendgatev1.CheckRequest, now time.Time) (*sendgatev1.CheckResponse, error) {
-	return p.decide(ctx, req, now, nil)
+	return p.decide(ctx, req, now, nil, false)
 }
 
-func (p *PolicySet) decide(ctx context.Context, req *sendgatev1.CheckRequest, now time.Time, ledger *ast.Term) (*sendgatev1.CheckResponse, error) {
+// decide decides req with the ledger's term, if any; batch says the request
+// is one of a batch, whose messages are cached the first time they are seen.
+func (p *PolicySet) decide(ctx context.Context, req *sendgatev1.CheckRequest, now time.Time, ledger *ast.Term, batch bool) (*sendgatev1.CheckResponse, error) {
 	var resp *sendgatev1.CheckResponse
 	var err error
 	input := withLedger(p.Input(req, now), ledger)
 	if p.split != nil {
-		resp, err = p.split.decide(ctx, p.query, input)
+		resp, err = p.split.decide(ctx, p.query, input, batch)
 	} else {
 		err = p.query.Eval(ctx, input, func(v ast.Value) error {
 			resp, err = responseFrom(v)

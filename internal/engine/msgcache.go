@@ -14,6 +14,7 @@ import (
 const (
 	defaultCacheEntries = 8192
 	defaultCacheBytes   = 32 << 20
+	seenSlots           = 4096
 )
 
 // messageCache keeps the message-level families' reasons by message, in
@@ -24,12 +25,19 @@ const (
 // While the first request of a message works its entry out, the others of
 // the same message wait for it, so a batch decides each distinct message's
 // families once.
+//
+// A message seen for the first time outside a batch is not cached, only
+// remembered (by its hash, in a fixed table): a text that is sent once,
+// such as a passcode or an order update, would only push others out and
+// keep its text alive for the collector to scan. The second time it is
+// seen, it is cached.
 type messageCache struct {
 	mu                   sync.Mutex
 	maxEntries, maxBytes int
 	young, old           map[int][]*cacheEntry
 	youngN, youngBytes   int
 	oldN                 int
+	seen                 [seenSlots]int // hashes of messages seen once, by hash modulo seenSlots
 
 	hits, misses, evictions atomic.Uint64
 }
@@ -71,12 +79,23 @@ func termsEqual(a, b *ast.Term) bool {
 
 // lookup returns the entry of the message, waiting while another request
 // fills it in; or, when there is none, a new entry that the caller must
-// fill in (fill) or give up (fail), with owner true.
-func (c *messageCache) lookup(ctx context.Context, business, message *ast.Term) (e *cacheEntry, owner bool, err error) {
+// fill in (fill) or give up (fail), with owner true. A message not cached
+// and not seen before gets no entry unless admit (nil, false, nil): the
+// caller decides it whole.
+func (c *messageCache) lookup(ctx context.Context, business, message *ast.Term, admit bool) (e *cacheEntry, owner bool, err error) {
 	h := keyHash(business, message)
 	for {
 		c.mu.Lock()
 		e = c.find(h, business, message)
+		if e == nil && !admit {
+			slot := &c.seen[uint(h)%seenSlots]
+			if *slot != h {
+				*slot = h
+				c.mu.Unlock()
+				c.misses.Add(1)
+				return nil, false, nil
+			}
+		}
 		if e == nil {
 			e = &cacheEntry{business: business, message: message, ready: make(chan struct{}), bytes: approxBytes(message)}
 			c.insert(h, e)

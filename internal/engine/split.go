@@ -264,18 +264,23 @@ func (p *PolicySet) CacheStats() CacheStats {
 var emptySet = ast.NewSet()
 
 // decide decides with the message-level families of the request's message
-// from the cache, evaluating only the per-request families; the first
-// request of a message evaluates the whole decision (whole) and leaves the
-// message-level families' reasons in the cache for the next.
-func (s *split) decide(ctx context.Context, whole *opafast.Query, input ast.Value) (*sendgatev1.CheckResponse, error) {
+// from the cache, evaluating only the per-request families; the request
+// that caches a message evaluates the whole decision (whole) and leaves the
+// message-level families' reasons in the cache for the next. admit caches
+// a message the first time it is seen (a batch's messages), where a Check
+// caches it the second time.
+func (s *split) decide(ctx context.Context, whole *opafast.Query, input ast.Value, admit bool) (*sendgatev1.CheckResponse, error) {
 	obj, _ := input.(ast.Object)
 	message := obj.Get(kMessage)
 	if message == nil {
 		return evalWhole(ctx, whole, input, nil)
 	}
-	e, owner, err := s.cache.lookup(ctx, obj.Get(kBusiness), message)
-	if err != nil {
+	e, owner, err := s.cache.lookup(ctx, obj.Get(kBusiness), message, admit)
+	switch {
+	case err != nil:
 		return nil, err
+	case e == nil:
+		return evalWhole(ctx, whole, input, nil)
 	}
 	if owner {
 		resp, err := evalWhole(ctx, whole, input, func(decision ast.Value) {

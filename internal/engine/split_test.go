@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -127,23 +126,41 @@ func TestMessageCacheServesEachMessageOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e := New(Options{Workers: 4, Now: func() time.Time { return workload.TrafficNow }})
+	e.Activate(p)
 	reqs := workload.Campaign(7, 400)
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Go(func() {
-			for i := w; i < len(reqs); i += 8 {
-				if _, err := p.Decide(context.Background(), reqs[i], workload.TrafficNow); err != nil {
-					t.Error(err)
-				}
-			}
-		})
+	if _, err := e.DecideBatch(context.Background(), reqs); err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
 	st := p.CacheStats()
-	// The campaign has two messages: each is worked out once, however many
-	// requests of it arrive at once.
+	// The campaign has two messages: in a batch each is worked out once,
+	// however many workers meet it at once.
 	if st.Misses != 2 || st.Hits != 398 || st.Entries != 2 {
 		t.Fatalf("cache %+v, want 2 misses, 398 hits, 2 entries", st)
+	}
+}
+
+func TestMessageCacheKeepsAChecksMessageTheSecondTime(t *testing.T) {
+	p, err := Compile(context.Background(), defaultBundle(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := workload.Transactional(3, 50) // every text its own
+	for _, req := range reqs {
+		if _, err := p.Decide(context.Background(), req, workload.TrafficNow); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := p.CacheStats(); st.Entries != 0 || st.Misses != 50 {
+		t.Fatalf("after 50 messages seen once: %+v, want nothing cached", st)
+	}
+	for range 3 {
+		if _, err := p.Decide(context.Background(), reqs[0], workload.TrafficNow); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := p.CacheStats(); st.Entries != 1 || st.Misses != 51 || st.Hits != 2 {
+		t.Fatalf("a message seen four times: %+v, want it cached the second time and served twice", st)
 	}
 }
 
@@ -151,7 +168,7 @@ func TestMessageCacheIsBounded(t *testing.T) {
 	c := newMessageCache(10, 1<<20)
 	for i := range 100 {
 		msg := ast.NewTerm(ast.NewObject([2]*ast.Term{kText, ast.StringTerm(strings.Repeat("x", i))}))
-		e, owner, err := c.lookup(context.Background(), nil, msg)
+		e, owner, err := c.lookup(context.Background(), nil, msg, true)
 		if err != nil || !owner {
 			t.Fatalf("lookup %d: owner %v, %v", i, owner, err)
 		}
@@ -162,9 +179,9 @@ func TestMessageCacheIsBounded(t *testing.T) {
 	}
 	// A failed owner leaves no entry: the next request works it out.
 	msg := ast.NewTerm(ast.NewObject([2]*ast.Term{kText, ast.StringTerm("failed")}))
-	e, _, _ := c.lookup(context.Background(), nil, msg)
+	e, _, _ := c.lookup(context.Background(), nil, msg, true)
 	c.fail(e)
-	if _, owner, _ := c.lookup(context.Background(), nil, msg); !owner {
+	if _, owner, _ := c.lookup(context.Background(), nil, msg, true); !owner {
 		t.Fatal("a failed entry was served")
 	}
 }
