@@ -10,10 +10,12 @@ import (
 
 // Bounds of a policy set's message cache: a campaign needs one entry, a
 // busy server a few thousand distinct messages at once; an entry holds the
-// message (its text at most 16 KiB) and its reasons.
+// message (its text at most 16 KiB) and its reasons. The bytes stay well
+// under the process's memory limit (opafast.DefaultMemoryLimit), so that
+// the cache does not make the collector run back to back.
 const (
 	defaultCacheEntries = 8192
-	defaultCacheBytes   = 32 << 20
+	defaultCacheBytes   = 16 << 20
 	seenSlots           = 4096
 )
 
