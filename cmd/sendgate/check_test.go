@@ -79,7 +79,7 @@ func codesOf(rs []*sendgatev1.Reason) []string {
 // startServer serves the embedded default bundle on 127.0.0.1.
 func startServer(t *testing.T) (sendgatev1.DecisionServiceClient, string) {
 	t.Helper()
-	ps, err := compileBundle(context.Background(), "")
+	ps, err := compileBundle(context.Background(), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,7 @@ type serveOptions struct {
 	httpAddr                     string
 	bundle, dataDir              string
 	verificationKeys             []string
+	allowBuiltins                []string
 	verificationAlg              string
 	pollInterval                 time.Duration
 	skipBundleTests              bool
@@ -88,6 +89,7 @@ func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.verificationAlg, "verification-alg", "", "JWS algorithm of the verification keys (e.g. PS256, RS384, HS384); inferred from the key when empty")
 	fs.DurationVar(&o.pollInterval, "poll-interval", 0, "re-fetch the bundle source this often (default 30s for http sources, none for watched files)")
 	fs.BoolVar(&o.skipBundleTests, "skip-bundle-tests", false, "activate bundles without running their own Rego tests")
+	fs.Var((*nameList)(&o.allowBuiltins), "allow-builtin", allowBuiltinUsage)
 	fs.Int64Var(&o.bundleSizeLimit, "bundle-size-limit", bundles.DefaultSizeLimit, "largest bundle accepted, in bytes")
 	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:9091", "AdminService listen address; empty turns it off")
 	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "file holding the bearer token admin calls must present")
@@ -364,10 +366,10 @@ func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m 
 		Logger:       log,
 		Hooks: bundles.Hooks{
 			Compile: func(ctx context.Context, b *bundle.Bundle) (bundles.Compiled, error) {
-				return engine.Compile(ctx, b)
+				return engine.CompileWith(ctx, b, engine.CompileOptions{AllowBuiltins: o.allowBuiltins})
 			},
 			Test: func(ctx context.Context, b *bundle.Bundle) error {
-				_, err := engine.RunTests(ctx, b, engine.TestOptions{Parallel: 1})
+				_, err := engine.RunTests(ctx, b, engine.TestOptions{Parallel: 1, AllowBuiltins: o.allowBuiltins})
 				return err
 			},
 			Activate: func(c bundles.Compiled) {

@@ -52,6 +52,9 @@ type CompileOptions struct {
 	// or of the built-ins (no trimmed input, no shared terms, no findings
 	// cache): slower, and the reference the shortcuts are tested against.
 	Plain bool
+	// AllowBuiltins names withheld built-ins (see Withheld) the bundle may
+	// call nonetheless.
+	AllowBuiltins []string
 }
 
 // Compile compiles b into a PolicySet: it builds the text built-ins from the
@@ -72,8 +75,16 @@ func CompileWith(ctx context.Context, b *bundle.Bundle, o CompileOptions) (*Poli
 		return nil, err
 	}
 	serving := withoutTests(b)
+	caps, err := Capabilities(o.AllowBuiltins)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSandbox(serving.Modules, caps); err != nil {
+		return nil, fmt.Errorf("compile bundle: %w", err)
+	}
 	var compiler *ast.Compiler
 	q, err := opafast.Prepare(ctx, opafast.Options{Plain: o.Plain}, append(set.RegoOptions(),
+		rego.Capabilities(caps),
 		rego.CompilerHook(func(c *ast.Compiler) { compiler = c }),
 		rego.Query(DecisionQuery),
 		rego.ParsedBundle("sendgate", serving),

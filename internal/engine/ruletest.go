@@ -30,6 +30,9 @@ type TestOptions struct {
 	// (one per CPU). Activation in a serving process uses 1, so testing a new
 	// bundle leaves cores for the Checks in flight.
 	Parallel int
+	// AllowBuiltins names withheld built-ins the tests may call, as for
+	// CompileOptions: a test run compiles with the same sandbox as serving.
+	AllowBuiltins []string
 }
 
 // TestReport is the outcome of a bundle's Rego tests.
@@ -53,6 +56,14 @@ func RunTests(ctx context.Context, b *bundle.Bundle, opts TestOptions) (*TestRep
 	if err != nil {
 		return nil, err
 	}
+	caps, err := Capabilities(opts.AllowBuiltins)
+	if err != nil {
+		return nil, err
+	}
+	// Refused before anything is evaluated, so a test cannot make the call.
+	if err := checkSandbox(b.Modules, caps); err != nil {
+		return nil, fmt.Errorf("compile bundle tests: %w", err)
+	}
 	timeout := opts.Timeout
 	if timeout == 0 {
 		timeout = 10 * time.Second
@@ -65,6 +76,7 @@ func RunTests(ctx context.Context, b *bundle.Bundle, opts TestOptions) (*TestRep
 	defer store.Abort(ctx, txn)
 
 	runner := tester.NewRunner().
+		SetCompiler(ast.NewCompiler().WithCapabilities(caps).WithEnablePrintStatements(true)).
 		SetStore(store).
 		SetBundles(map[string]*bundle.Bundle{"sendgate": b}).
 		AddCustomBuiltins(set.TesterBuiltins()).
