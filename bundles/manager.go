@@ -29,6 +29,10 @@ type Hooks struct {
 	// Test runs the bundle's own Rego tests; an error refuses the bundle.
 	// Optional.
 	Test func(ctx context.Context, b *bundle.Bundle) error
+	// Bench decides sample requests with the compiled policy set before it
+	// serves; an error (say, a decision over the time limit) refuses the
+	// bundle at StageBench. It runs even when SkipTests is set. Optional.
+	Bench func(ctx context.Context, c Compiled) error
 	// Activate swaps the policy set in; it must not block on Checks in
 	// flight. Required.
 	Activate func(c Compiled)
@@ -72,8 +76,8 @@ type Config struct {
 }
 
 // Manager runs the activation pipeline — fetch, size limit, signature
-// verification, parse, compile, the bundle's own tests, atomic swap,
-// persistence of the last good bundle — on start-up, file-system changes,
+// verification, parse, compile, the bundle's own tests, a bench of sample
+// decisions, atomic swap, persistence of the last good bundle — on start-up, file-system changes,
 // polls, signals and admin requests, one attempt at a time. A failed attempt
 // leaves the serving bundle in place.
 type Manager struct {

@@ -335,3 +335,36 @@ func TestQueuedReload(t *testing.T) {
 
 // unwatched hides a source's Watcher.
 type unwatched struct{ bundles.Source }
+
+// TestBenchRefusesBeforeTheSwap: a bundle the Bench hook refuses is refused
+// at StageBench, and the last good one keeps serving.
+func TestBenchRefusesBeforeTheSwap(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	writeAtomic(t, path, minimalTarball(t, "fast-1", nil))
+	var s served
+	var benched []string
+	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
+		c.Bench = func(_ context.Context, p bundles.Compiled) error {
+			benched = append(benched, p.Revision())
+			if p.Revision() == "slow-1" {
+				return errors.New("decision over the limit")
+			}
+			return nil
+		}
+	})
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	writeAtomic(t, path, minimalTarball(t, "slow-1", nil))
+	a, err := m.Reload(context.Background(), true)
+	if err != nil || a.Result != bundles.ResultRefused || a.Stage != bundles.StageBench || a.Revision != "slow-1" {
+		t.Fatalf("attempt %+v, %v", a, err)
+	}
+	st := m.Status()
+	if s.Revision() != "fast-1" || st.ActiveRevision != "fast-1" || !strings.HasPrefix(st.LastError, "bench: ") {
+		t.Fatalf("serving %q, status %+v", s.Revision(), st)
+	}
+	if strings.Join(benched, ",") != "fast-1,slow-1" {
+		t.Fatalf("benched %v", benched)
+	}
+}

@@ -112,6 +112,11 @@ func (m *Manager) process(ctx context.Context, t Trigger, a *Archive, fetchErr e
 			return refuse(StageTest, err)
 		}
 	}
+	if m.cfg.Bench != nil {
+		if err := m.bench(ctx, c); err != nil {
+			return refuse(StageBench, err)
+		}
+	}
 
 	m.cfg.Activate(c)
 	now := time.Now()
@@ -159,6 +164,15 @@ func (m *Manager) test(ctx context.Context, b *bundle.Bundle) (err error) {
 		}
 	}()
 	return m.cfg.Test(ctx, b)
+}
+
+func (m *Manager) bench(ctx context.Context, c Compiled) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("bench panicked: %v", r)
+		}
+	}()
+	return m.cfg.Bench(ctx, c)
 }
 
 func (m *Manager) setFetchOK(ok bool) {

@@ -369,8 +369,11 @@ func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m 
 				return engine.CompileWith(ctx, b, engine.CompileOptions{AllowBuiltins: o.allowBuiltins})
 			},
 			Test: func(ctx context.Context, b *bundle.Bundle) error {
-				_, err := engine.RunTests(ctx, b, engine.TestOptions{Parallel: 1, AllowBuiltins: o.allowBuiltins})
+				_, err := engine.RunTests(ctx, b, engine.TestOptions{Parallel: 1, AllowBuiltins: o.allowBuiltins, DecisionTimeout: o.decisionTimeout})
 				return err
+			},
+			Bench: func(ctx context.Context, c bundles.Compiled) error {
+				return benchPolicy(ctx, c.(*engine.PolicySet), o.decisionTimeout)
 			},
 			Activate: func(c bundles.Compiled) {
 				eng.Activate(c.(*engine.PolicySet))
