@@ -98,10 +98,13 @@ type Manager struct {
 	seenDigest      string
 	seenETag        string
 	fetchOK         bool
-	lastErr         string
-	lastErrAt       time.Time
-	lastAttempt     *Attempt
-	hist            history
+	// startupFetch is set when Start served the last good bundle without
+	// asking the source, which poll then asks at once.
+	startupFetch bool
+	lastErr      string
+	lastErrAt    time.Time
+	lastAttempt  *Attempt
+	hist         history
 }
 
 // NewManager checks cfg and fills in defaults.
@@ -145,18 +148,25 @@ func NewManager(cfg Config) (*Manager, error) {
 	}, nil
 }
 
-// Start makes the first activation: from the source, or else from the last
-// good bundle in the data directory. It returns an error wrapping
-// ErrNotReady when neither works; Run then keeps retrying the source.
+// Start makes the first activation. With a last good bundle in the data
+// directory it serves that one at once and leaves the source to Run, which
+// fetches it right away in the background: a source that is slow or
+// silent does not hold up start-up. Otherwise (no last good bundle, or one
+// refused, say after a key rotation) it activates from the source. It
+// returns an error wrapping ErrNotReady when nothing activates; Run then
+// keeps retrying the source.
 func (m *Manager) Start(ctx context.Context) error {
+	if m.hasPersisted() {
+		if pt := m.activatePersisted(ctx); pt.Result == ResultActivated {
+			m.mu.Lock()
+			m.startupFetch = true
+			m.mu.Unlock()
+			return nil
+		}
+	}
 	at := m.attempt(ctx, TriggerStartup)
 	if at.Result == ResultActivated || m.Ready() {
 		return nil
-	}
-	if m.cfg.DataDir != "" {
-		if pt := m.activatePersisted(ctx); pt.Result == ResultActivated {
-			return nil
-		}
 	}
 	if at.Err != nil {
 		return errors.Join(ErrNotReady, at.Err)
@@ -276,19 +286,23 @@ func (m *Manager) watch(ctx context.Context, w Watcher) {
 	}
 }
 
-// poll re-fetches the source: right away while long polling, every
-// PollInterval otherwise, and with exponential backoff while the source
-// fails or nothing serves.
+// poll re-fetches the source: at once after Start served the last good
+// bundle, right away while long polling, every PollInterval otherwise, and
+// with exponential backoff while the source fails or nothing serves.
 func (m *Manager) poll(ctx context.Context) {
 	retry := 0
 	var lastFetch time.Time
 	for {
 		m.mu.Lock()
 		healthy := m.fetchOK && m.ready
+		startup := m.startupFetch
+		m.startupFetch = false
 		m.mu.Unlock()
 		lp, _ := m.cfg.Source.(LongPoller)
 		var delay time.Duration
 		switch {
+		case startup:
+			delay = 0
 		case !healthy:
 			delay = m.backoff(retry)
 			retry++
@@ -316,11 +330,15 @@ func (m *Manager) poll(ctx context.Context) {
 		etag := m.seenETag
 		m.mu.Unlock()
 		lastFetch = time.Now()
-		a, err := m.cfg.Source.Fetch(ctx, FetchRequest{ETag: etag, Poll: true})
+		a, err := m.cfg.Source.Fetch(ctx, FetchRequest{ETag: etag, Poll: !startup})
 		if ctx.Err() != nil {
 			return
 		}
-		m.process(ctx, TriggerPoll, a, err, false)
+		t := TriggerPoll
+		if startup {
+			t = TriggerStartup
+		}
+		m.process(ctx, t, a, err, false)
 	}
 }
 

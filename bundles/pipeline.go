@@ -25,6 +25,15 @@ func (m *Manager) attempt(ctx context.Context, t Trigger) Attempt {
 	return m.process(ctx, t, a, err, false)
 }
 
+// hasPersisted reports whether the data directory holds a last good bundle.
+func (m *Manager) hasPersisted() bool {
+	if m.cfg.DataDir == "" {
+		return false
+	}
+	_, err := os.Stat(PersistedPath(m.cfg.DataDir))
+	return err == nil
+}
+
 // activatePersisted runs the pipeline on the last good bundle kept in the
 // data directory. Its signature is checked again, so a rotated key refuses
 // it as it would any other bundle.
