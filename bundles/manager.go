@@ -63,6 +63,10 @@ type Config struct {
 	// SettleDelay waits for file-system changes to settle before reloading
 	// (default 250ms).
 	SettleDelay time.Duration
+	// SettleMax bounds that wait while changes keep coming faster than
+	// SettleDelay, so that they cannot hold activation off (default 8 ×
+	// SettleDelay).
+	SettleMax time.Duration
 	// RetryMin and RetryMax bound the backoff between fetches while the
 	// source fails or nothing serves (defaults 1s and 30s).
 	RetryMin, RetryMax time.Duration
@@ -123,6 +127,9 @@ func NewManager(cfg Config) (*Manager, error) {
 	if cfg.SettleDelay <= 0 {
 		cfg.SettleDelay = 250 * time.Millisecond
 	}
+	if cfg.SettleMax <= 0 {
+		cfg.SettleMax = 8 * cfg.SettleDelay
+	}
 	if cfg.RetryMin <= 0 {
 		cfg.RetryMin = time.Second
 	}
@@ -156,6 +163,7 @@ func NewManager(cfg Config) (*Manager, error) {
 // returns an error wrapping ErrNotReady when nothing activates; Run then
 // keeps retrying the source.
 func (m *Manager) Start(ctx context.Context) error {
+	m.removeStaleTemps()
 	if m.hasPersisted() {
 		if pt := m.activatePersisted(ctx); pt.Result == ResultActivated {
 			m.mu.Lock()
@@ -252,21 +260,36 @@ func (m *Manager) Status() Status {
 	return s
 }
 
-// watch turns file-system changes into reloads once they have settled, and
+// watch turns file-system changes into reloads once they have settled (or
+// SettleMax after the first of a run of changes that does not settle), and
 // re-arms watching when it fails (say, the directory does not exist yet).
 func (m *Manager) watch(ctx context.Context, w Watcher) {
 	var (
 		mu    sync.Mutex
 		timer *time.Timer
+		first time.Time // of the changes not yet reloaded; zero when none
 	)
+	fire := func() {
+		mu.Lock()
+		first = time.Time{}
+		mu.Unlock()
+		m.Trigger(TriggerWatch)
+	}
 	changed := func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if timer == nil {
-			timer = time.AfterFunc(m.cfg.SettleDelay, func() { m.Trigger(TriggerWatch) })
-			return
+		now := time.Now()
+		switch {
+		case timer == nil:
+			first = now
+			timer = time.AfterFunc(m.cfg.SettleDelay, fire)
+		case first.IsZero():
+			first = now
+			timer.Reset(m.cfg.SettleDelay)
+		case now.Sub(first) < m.cfg.SettleMax:
+			timer.Reset(m.cfg.SettleDelay)
 		}
-		timer.Reset(m.cfg.SettleDelay)
+		// Past SettleMax the timer is left to fire.
 	}
 	defer func() {
 		mu.Lock()

@@ -375,3 +375,74 @@ func TestBenchRefusesBeforeTheSwap(t *testing.T) {
 		t.Fatalf("benched %v", benched)
 	}
 }
+
+// TestStartRemovesStaleTemporaryFiles: the temporary files a kill during
+// persisting leaves in the data directory are removed at start-up, and
+// nothing else is.
+func TestStartRemovesStaleTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	path, data := filepath.Join(dir, "bundle.tar.gz"), filepath.Join(dir, "data")
+	writeAtomic(t, path, minimalTarball(t, "clean-1", nil))
+	stale := []string{filepath.Join(data, ".bundle-1234.tmp"), filepath.Join(data, ".bundle-99.tmp")}
+	other := filepath.Join(data, "notes.txt")
+	for _, p := range append(stale, other) {
+		writeFile(t, p, "partial")
+	}
+	var s served
+	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) { c.DataDir = data })
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range stale {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: %v, want it removed", p, err)
+		}
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("%s: %v", other, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(data, ".bundle-*.tmp"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestWatchedFileChangingFasterThanSettleDelayActivates: a file rewritten
+// more often than the settle delay still activates within SettleMax
+// (before, each change postponed the reload again, for as long as the
+// changes went on).
+func TestWatchedFileChangingFasterThanSettleDelayActivates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	writeAtomic(t, path, minimalTarball(t, "busy-0", nil))
+	tarballs := [][]byte{minimalTarball(t, "busy-1", nil), minimalTarball(t, "busy-2", nil)}
+	var s served
+	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
+		// A settle delay no gap between the writes below reaches, even on
+		// a loaded machine; the reload comes SettleMax after the first
+		// change plus at most one delay.
+		c.SettleDelay = time.Second
+		c.SettleMax = 300 * time.Millisecond
+	})
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	run(t, m)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				tmp := path + ".tmp"
+				if os.WriteFile(tmp, tarballs[i%2], 0o644) == nil {
+					_ = os.Rename(tmp, path)
+				}
+			}
+		}
+	})
+	defer func() { close(stop); wg.Wait() }()
+	// While the writes go on, a new revision must activate.
+	eventually(t, "a revision activates while the file keeps changing", func() bool { return s.Revision() != "busy-0" })
+}

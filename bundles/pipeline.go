@@ -241,13 +241,33 @@ func PersistedPath(dataDir string) string {
 	return filepath.Join(dataDir, "bundle.tar.gz")
 }
 
+// tempPattern names the temporary files persist writes before renaming.
+const tempPattern = ".bundle-*.tmp"
+
+// removeStaleTemps removes the temporary files a process killed while
+// persisting left in the data directory. Start calls it before anything
+// could persist.
+func (m *Manager) removeStaleTemps() {
+	if m.cfg.DataDir == "" {
+		return
+	}
+	stale, _ := filepath.Glob(filepath.Join(m.cfg.DataDir, tempPattern))
+	for _, p := range stale {
+		if err := os.Remove(p); err != nil {
+			m.log.Warn("cannot remove a stale temporary bundle file", "path", p, "err", err)
+			continue
+		}
+		m.log.Info("removed a stale temporary bundle file", "path", p)
+	}
+}
+
 // persist writes the archive exactly as it was verified, so that its
 // signature still holds, replacing the previous one atomically.
 func persist(dataDir string, a *Archive) (err error) {
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return fmt.Errorf("persist bundle: %w", err)
 	}
-	tmp, err := os.CreateTemp(dataDir, ".bundle-*.tmp")
+	tmp, err := os.CreateTemp(dataDir, tempPattern)
 	if err != nil {
 		return fmt.Errorf("persist bundle: %w", err)
 	}
