@@ -57,6 +57,15 @@ type Config struct {
 	DataDir string
 	// SkipTests activates bundles without running their own tests.
 	SkipTests bool
+	// MaxRules refuses bundles with more rules than this, tests included
+	// (<= 0: no limit): compiling takes time and memory in proportion.
+	MaxRules int
+	// LowPriority parses, compiles and tests bundles on a thread of their
+	// own at the lowest scheduling priority, with one more Go processor
+	// meanwhile (see internal/lowprio), so that a large bundle takes
+	// processor time from the decisions in flight only when they leave
+	// some.
+	LowPriority bool
 	// PollInterval re-fetches the source this often; 0 means 30s for HTTP
 	// sources and no polling for watched directory and file sources.
 	PollInterval time.Duration

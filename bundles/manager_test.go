@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/bundle"
 	"github.com/sendgate/sendgate/bundles"
 )
 
@@ -445,4 +446,70 @@ func TestWatchedFileChangingFasterThanSettleDelayActivates(t *testing.T) {
 	defer func() { close(stop); wg.Wait() }()
 	// While the writes go on, a new revision must activate.
 	eventually(t, "a revision activates while the file keeps changing", func() bool { return s.Revision() != "busy-0" })
+}
+
+// TestTooManyRulesRefused: past MaxRules a bundle is refused at parse,
+// before anything compiles it.
+func TestTooManyRulesRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	writeAtomic(t, path, minimalTarball(t, "small-1", nil))
+	var s served
+	compiled := 0
+	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
+		c.MaxRules = 4 // the minimal bundle's: two rules, two tests
+		compile := c.Compile
+		c.Compile = func(ctx context.Context, b *bundle.Bundle) (bundles.Compiled, error) {
+			compiled++
+			return compile(ctx, b)
+		}
+	})
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	writeAtomic(t, path, editedMinimal(t, "big-1", nil, func(d string) {
+		writeFile(t, filepath.Join(d, "sendgate", "more.rego"), "package sendgate.more\n\nextra if input.x\n")
+	}))
+	a, err := m.Reload(context.Background(), true)
+	if err != nil || a.Result != bundles.ResultRefused || a.Stage != bundles.StageParse || !errors.Is(a.Err, bundles.ErrTooManyRules) {
+		t.Fatalf("attempt %+v, %v", a, err)
+	}
+	if !strings.Contains(a.Err.Error(), "5 rules, more than the limit of 4") || compiled != 1 || s.Revision() != "small-1" {
+		t.Fatalf("err %v; compiled %d times; serving %q", a.Err, compiled, s.Revision())
+	}
+}
+
+// TestLowPriorityPipeline: with LowPriority the pipeline refuses and
+// activates as without, a panicking hook included.
+func TestLowPriorityPipeline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	writeAtomic(t, path, minimalTarball(t, "low-1", nil))
+	var s served
+	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
+		c.LowPriority = true
+		compile := c.Compile
+		c.Compile = func(ctx context.Context, b *bundle.Bundle) (bundles.Compiled, error) {
+			if b.Manifest.Revision == "panics-1" {
+				panic("hostile bundle")
+			}
+			return compile(ctx, b)
+		}
+	})
+	if err := m.Start(context.Background()); err != nil || s.Revision() != "low-1" {
+		t.Fatalf("start: %v, serving %q", err, s.Revision())
+	}
+	for rev, stage := range map[string]bundles.Stage{"panics-1": bundles.StageCompile, "fails-1": bundles.StageTest} {
+		writeAtomic(t, path, editedMinimal(t, rev, nil, func(d string) {
+			if rev == "fails-1" {
+				writeFile(t, filepath.Join(d, "sendgate", "data.json"), `{"blocked_texts": []}`)
+			}
+		}))
+		a, err := m.Reload(context.Background(), true)
+		if err != nil || a.Result != bundles.ResultRefused || a.Stage != stage || a.Revision != rev || s.Revision() != "low-1" {
+			t.Fatalf("%s: attempt %+v, %v; serving %q", rev, a, err, s.Revision())
+		}
+	}
+	writeAtomic(t, path, minimalTarball(t, "low-2", nil))
+	if a, err := m.Reload(context.Background(), true); err != nil || a.Result != bundles.ResultActivated || s.Revision() != "low-2" {
+		t.Fatalf("attempt %+v, %v", a, err)
+	}
 }

@@ -46,6 +46,7 @@ type serveOptions struct {
 	pollInterval                 time.Duration
 	skipBundleTests              bool
 	bundleSizeLimit              int64
+	bundleMaxRules               int
 	adminTokenFile               string
 	adminTLSCert, adminTLSKey    string
 	adminClientCA                string
@@ -61,6 +62,12 @@ type serveOptions struct {
 // defaultDecisionTimeout is --decision-timeout's default: a decision takes
 // about 100 µs, a 4,096-character text under a millisecond.
 const defaultDecisionTimeout = 50 * time.Millisecond
+
+// defaultBundleMaxRules is --bundle-max-rules' default: the default bundle
+// has 310 rules, tests included, and 10,000 rules compile in about 1.5 s on
+// 2 cores; 50,000 took 31 s, during which callers' p99 rose from 8 to
+// 113 ms.
+const defaultBundleMaxRules = 10000
 
 // listening, when set (by tests), is told the addresses the server bound.
 var listening func(grpcAddr, adminAddr, metricsAddr string)
@@ -91,6 +98,7 @@ func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.skipBundleTests, "skip-bundle-tests", false, "activate bundles without running their own Rego tests")
 	fs.Var((*nameList)(&o.allowBuiltins), "allow-builtin", allowBuiltinUsage)
 	fs.Int64Var(&o.bundleSizeLimit, "bundle-size-limit", bundles.DefaultSizeLimit, "largest bundle accepted, in bytes")
+	fs.IntVar(&o.bundleMaxRules, "bundle-max-rules", defaultBundleMaxRules, "refuse bundles with more Rego rules than this, tests included (0: no limit); compiling takes time and memory in proportion")
 	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:9091", "AdminService listen address; empty turns it off")
 	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "file holding the bearer token admin calls must present")
 	fs.StringVar(&o.adminTLSCert, "admin-tls-cert", "", "TLS certificate of the admin listener")
@@ -362,6 +370,8 @@ func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m 
 		SizeLimit:    o.bundleSizeLimit,
 		DataDir:      o.dataDir,
 		SkipTests:    o.skipBundleTests,
+		MaxRules:     o.bundleMaxRules,
+		LowPriority:  true,
 		PollInterval: o.pollInterval,
 		Logger:       log,
 		Hooks: bundles.Hooks{
