@@ -29,6 +29,10 @@ type Hooks struct {
 	// Test runs the bundle's own Rego tests; an error refuses the bundle.
 	// Optional.
 	Test func(ctx context.Context, b *bundle.Bundle) error
+	// Prepare is called before a bundle is parsed, compiled and tested, and
+	// the function it returns after, e.g. to give the garbage collector
+	// room meanwhile. Optional.
+	Prepare func() (done func())
 	// Bench decides sample requests with the compiled policy set before it
 	// serves; an error (say, a decision over the time limit) refuses the
 	// bundle at StageBench. It runs even when SkipTests is set. Optional.
@@ -60,12 +64,6 @@ type Config struct {
 	// MaxRules refuses bundles with more rules than this, tests included
 	// (<= 0: no limit): compiling takes time and memory in proportion.
 	MaxRules int
-	// LowPriority parses, compiles and tests bundles on a thread of their
-	// own at the lowest scheduling priority, with one more Go processor
-	// meanwhile (see internal/lowprio), so that a large bundle takes
-	// processor time from the decisions in flight only when they leave
-	// some.
-	LowPriority bool
 	// PollInterval re-fetches the source this often; 0 means 30s for HTTP
 	// sources and no polling for watched directory and file sources.
 	PollInterval time.Duration

@@ -478,38 +478,43 @@ func TestTooManyRulesRefused(t *testing.T) {
 	}
 }
 
-// TestLowPriorityPipeline: with LowPriority the pipeline refuses and
-// activates as without, a panicking hook included.
-func TestLowPriorityPipeline(t *testing.T) {
+// TestPrepareSurroundsEachAttempt: Prepare's done runs once per attempt
+// that reaches parsing, whether it activates or is refused.
+func TestPrepareSurroundsEachAttempt(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
-	writeAtomic(t, path, minimalTarball(t, "low-1", nil))
+	writeAtomic(t, path, minimalTarball(t, "prep-1", nil))
 	var s served
+	var prepared, done int
+	var inside bool
 	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
-		c.LowPriority = true
+		c.Prepare = func() func() {
+			prepared++
+			inside = true
+			return func() { done++; inside = false }
+		}
 		compile := c.Compile
 		c.Compile = func(ctx context.Context, b *bundle.Bundle) (bundles.Compiled, error) {
-			if b.Manifest.Revision == "panics-1" {
-				panic("hostile bundle")
+			if !inside {
+				t.Error("compiled outside Prepare")
 			}
 			return compile(ctx, b)
 		}
 	})
-	if err := m.Start(context.Background()); err != nil || s.Revision() != "low-1" {
-		t.Fatalf("start: %v, serving %q", err, s.Revision())
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
 	}
-	for rev, stage := range map[string]bundles.Stage{"panics-1": bundles.StageCompile, "fails-1": bundles.StageTest} {
-		writeAtomic(t, path, editedMinimal(t, rev, nil, func(d string) {
-			if rev == "fails-1" {
-				writeFile(t, filepath.Join(d, "sendgate", "data.json"), `{"blocked_texts": []}`)
-			}
-		}))
-		a, err := m.Reload(context.Background(), true)
-		if err != nil || a.Result != bundles.ResultRefused || a.Stage != stage || a.Revision != rev || s.Revision() != "low-1" {
-			t.Fatalf("%s: attempt %+v, %v; serving %q", rev, a, err, s.Revision())
-		}
+	writeAtomic(t, path, []byte("not a bundle"))
+	if a, _ := m.Reload(context.Background(), true); a.Result != bundles.ResultRefused {
+		t.Fatalf("attempt %+v", a)
 	}
-	writeAtomic(t, path, minimalTarball(t, "low-2", nil))
-	if a, err := m.Reload(context.Background(), true); err != nil || a.Result != bundles.ResultActivated || s.Revision() != "low-2" {
-		t.Fatalf("attempt %+v, %v", a, err)
+	writeAtomic(t, path, editedMinimal(t, "prep-2", nil, func(d string) {
+		writeFile(t, filepath.Join(d, "sendgate", "data.json"), `{"blocked_texts": []}`)
+	}))
+	if a, _ := m.Reload(context.Background(), true); a.Stage != bundles.StageTest {
+		t.Fatalf("attempt %+v", a)
+	}
+	// The unreadable archive never reaches parsing.
+	if prepared != 2 || done != 2 || inside {
+		t.Fatalf("prepared %d, done %d, inside %v", prepared, done, inside)
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/bundle"
-
-	"github.com/sendgate/sendgate/internal/lowprio"
 )
 
 // attempt fetches from the source and runs the pipeline. A person's reload
@@ -105,32 +103,28 @@ func (m *Manager) process(ctx context.Context, t Trigger, a *Archive, fetchErr e
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.ActivationTimeout)
 	defer cancel()
 
-	// Parsing, compiling and testing a bundle is the heavy part: it runs
-	// beside the decisions in flight, at low priority when configured.
-	var c Compiled
-	stage, err := m.background(func() (Stage, error) {
-		b, err := Load(a, LoadOptions{Verification: m.cfg.Verification, SizeLimit: m.cfg.SizeLimit, MaxRules: m.cfg.MaxRules})
-		if err != nil {
-			if errors.Is(err, ErrSignature) {
-				return StageVerify, err
-			}
-			return StageParse, err
-		}
-		at.Revision = b.Manifest.Revision
-		if c, err = m.compile(ctx, b); err != nil {
-			return StageCompile, err
-		}
-		if !m.cfg.SkipTests && m.cfg.Test != nil {
-			if err := m.test(ctx, b); err != nil {
-				return StageTest, err
-			}
-		}
-		return "", nil
-	})
-	if err != nil {
-		return refuse(stage, err)
+	if m.cfg.Prepare != nil {
+		done := m.cfg.Prepare()
+		defer done()
 	}
-	// The bench measures decisions as they will run: at normal priority.
+	b, err := Load(a, LoadOptions{Verification: m.cfg.Verification, SizeLimit: m.cfg.SizeLimit, MaxRules: m.cfg.MaxRules})
+	if err != nil {
+		if errors.Is(err, ErrSignature) {
+			return refuse(StageVerify, err)
+		}
+		return refuse(StageParse, err)
+	}
+	at.Revision = b.Manifest.Revision
+
+	c, err := m.compile(ctx, b)
+	if err != nil {
+		return refuse(StageCompile, err)
+	}
+	if !m.cfg.SkipTests && m.cfg.Test != nil {
+		if err := m.test(ctx, b); err != nil {
+			return refuse(StageTest, err)
+		}
+	}
 	if m.cfg.Bench != nil {
 		if err := m.bench(ctx, c); err != nil {
 			return refuse(StageBench, err)
@@ -159,14 +153,6 @@ func (m *Manager) process(ctx context.Context, t Trigger, a *Archive, fetchErr e
 		}
 	}
 	return m.finish(at, true)
-}
-
-// background runs f, on a low-priority thread when so configured.
-func (m *Manager) background(f func() (Stage, error)) (Stage, error) {
-	if !m.cfg.LowPriority {
-		return f()
-	}
-	return lowprio.Run(f)
 }
 
 // compile calls the Compile hook, turning a panic on a hostile bundle into

@@ -371,10 +371,10 @@ func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m 
 		DataDir:      o.dataDir,
 		SkipTests:    o.skipBundleTests,
 		MaxRules:     o.bundleMaxRules,
-		LowPriority:  true,
 		PollInterval: o.pollInterval,
 		Logger:       log,
 		Hooks: bundles.Hooks{
+			Prepare: func() func() { return opafast.RaiseMemoryLimit(opafast.CompileHeadroom) },
 			Compile: func(ctx context.Context, b *bundle.Bundle) (bundles.Compiled, error) {
 				return engine.CompileWith(ctx, b, engine.CompileOptions{AllowBuiltins: o.allowBuiltins})
 			},

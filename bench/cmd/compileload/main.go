@@ -10,12 +10,13 @@
 //
 // Variants, run in alternating order -rounds times:
 //
-//	plain    activation on an ordinary goroutine (as before lowprio)
-//	lowprio  activation through lowprio.Run, as serve does
-//	limit    as serve does with --bundle-max-rules 10000 (run once)
+//	before  the bundle is parsed, compiled and tested under the default
+//	        100 MiB memory limit, with no rule limit
+//	after   as serve does now: the memory limit raised by
+//	        opafast.CompileHeadroom meanwhile, and --bundle-max-rules 10000
 //
-//	go run ./bench/cmd/compileload                 # 10,000 rules, limit with 50,000
-//	go run ./bench/cmd/compileload -rules 50000
+//	go run ./bench/cmd/compileload                # 50,000 rules (refused after): about 4 minutes on 2 cores
+//	go run ./bench/cmd/compileload -rules 9600    # about the largest bundle the limit admits
 package main
 
 import (
@@ -43,23 +44,21 @@ import (
 	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/internal/engine/opafast"
-	"github.com/sendgate/sendgate/internal/lowprio"
 	"github.com/sendgate/sendgate/internal/workload"
 	"github.com/sendgate/sendgate/policies"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 	"github.com/sendgate/sendgate/server"
 )
 
-// limitRules is the bundle the limit variant offers: more rules than serve's
-// default --bundle-max-rules.
-const limitRules = 50000
+// maxRules is serve's default --bundle-max-rules.
+const maxRules = 10000
 
 func main() {
-	rules := flag.Int("rules", 10000, "rules added to the default bundle (plain and lowprio)")
+	rules := flag.Int("rules", 50000, "rules added to the default bundle")
 	rate := flag.Int("rate", 300, "Checks per second, open loop")
 	steady := flag.Duration("steady", 5*time.Second, "length of the steady windows")
-	rounds := flag.Int("rounds", 2, "rounds of plain and lowprio, the order alternating")
-	variant := flag.String("variant", "", "run one server process: plain, lowprio or limit")
+	rounds := flag.Int("rounds", 2, "rounds of both variants, the order alternating")
+	variant := flag.String("variant", "", "run one server process: before or after")
 	client := flag.String("client", "", "be the load generator: send Checks to this address until standard input closes")
 	flag.Parse()
 	var err error
@@ -78,19 +77,19 @@ func main() {
 }
 
 func orchestrate(rules, rate, rounds int, steady time.Duration) error {
-	fmt.Printf("%d Checks/s open loop from another process; GOMAXPROCS %d; plain and lowprio add %d rules, limit %d\n\n",
-		rate, runtime.GOMAXPROCS(0), rules, limitRules)
+	fmt.Printf("%d rules added to the default bundle; %d Checks/s open loop from another process; GOMAXPROCS %d\n\n",
+		rules, rate, runtime.GOMAXPROCS(0))
 	fmt.Println("| variant | window | length | Checks | failed | p50 | p99 | max | p99 ÷ steady p99 |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	var order []string
 	for r := range rounds {
 		if r%2 == 0 {
-			order = append(order, "plain", "lowprio")
+			order = append(order, "before", "after")
 		} else {
-			order = append(order, "lowprio", "plain")
+			order = append(order, "after", "before")
 		}
 	}
-	for _, v := range append(order, "limit") {
+	for _, v := range order {
 		cmd := exec.Command(os.Args[0], "-variant", v, "-rules", fmt.Sprint(rules), "-rate", fmt.Sprint(rate), "-steady", steady.String())
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
@@ -118,11 +117,11 @@ func serveOne(variant string, rules, rate int, steady time.Duration) error {
 	if err != nil {
 		return err
 	}
-	maxRules, low := 0, variant == "lowprio"
+	var limit int
 	switch variant {
-	case "limit":
-		rules, maxRules, low = limitRules, 10000, true
-	case "plain", "lowprio":
+	case "after":
+		limit = maxRules
+	case "before":
 	default:
 		return fmt.Errorf("unknown variant %q", variant)
 	}
@@ -170,7 +169,7 @@ func serveOne(variant string, rules, rate int, steady time.Duration) error {
 	from := time.Now()
 	// What activation does: parse, compile, the bundle's own tests.
 	work := func() (*engine.PolicySet, error) {
-		b, err := bundles.Load(big, bundles.LoadOptions{MaxRules: maxRules})
+		b, err := bundles.Load(big, bundles.LoadOptions{MaxRules: limit})
 		if err != nil {
 			return nil, err
 		}
@@ -181,8 +180,10 @@ func serveOne(variant string, rules, rate int, steady time.Duration) error {
 		_, err = engine.RunTests(ctx, b, engine.TestOptions{Parallel: 1})
 		return ps, err
 	}
-	if low {
-		_, err = lowprio.Run(work)
+	if variant == "after" {
+		restore := opafast.RaiseMemoryLimit(opafast.CompileHeadroom)
+		_, err = work()
+		restore()
 	} else {
 		_, err = work()
 	}

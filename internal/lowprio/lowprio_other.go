@@ -1,7 +1,0 @@
-//go:build !linux
-
-package lowprio
-
-const supported = false
-
-func lower() {}
