@@ -22,7 +22,9 @@ COPY --from=build /out/sendgate /usr/local/bin/sendgate
 # --data-dir keeps the last good bundle here; mount a volume over it.
 COPY --from=build --chown=65532:65532 /out/data /var/lib/sendgate
 USER 65532:65532
-# gRPC, HTTP/JSON, metrics and probes.
+# gRPC, HTTP/JSON, metrics and probes. In a container the metrics port
+# listens on every interface (outside one its default is 127.0.0.1), so
+# that -p 9464:9464 and the kubelet's probes reach it.
 EXPOSE 9090 8080 9464
 ENTRYPOINT ["/usr/local/bin/sendgate"]
-CMD ["serve", "--data-dir", "/var/lib/sendgate"]
+CMD ["serve", "--data-dir", "/var/lib/sendgate", "--metrics-addr", ":9464"]

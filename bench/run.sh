@@ -13,10 +13,12 @@
 # 0 to skip them; DURATION (8s) and WARMUP (2s) per run, CONCURRENCY
 # (16) closed-loop callers for Check, BATCH_CONCURRENCY (4) for CheckBatch,
 # PORT (19090; sendgate uses PORT to PORT+3, echo PORT+10), MIX (a JSONL
-# mix file; default the built-in mix), UNIQUE_TEXT=1 (a new text every call,
+# mix file; default the built-in mix), TRAFFICS (the generated traffics
+# measured after the mix, each reported separately: default "campaign
+# transactional conversation mix"; empty for none), UNIQUE_TEXT=1 (a new text every call,
 # so no text cache answers), DECISION_LOG (sendgate's --decision-log, e.g.
 # off; default as sendgate's default, written to /dev/null), OUT (a directory
-# to keep the JSON results in). Every server listens on 127.0.0.1 only and is killed on exit.
+# to keep the JSON results in), LEDGER (sendgate's --ledger; default off). Every server listens on 127.0.0.1 only and is killed on exit.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,6 +28,7 @@ CONCURRENCY=${CONCURRENCY:-16}
 BATCH_CONCURRENCY=${BATCH_CONCURRENCY:-4}
 PORT=${PORT:-19090}
 MIX=${MIX:-}
+TRAFFICS=${TRAFFICS-campaign transactional conversation mix}
 
 work=$(mktemp -d)
 bin=$work/bin
@@ -53,10 +56,10 @@ fi
 
 # The in-process benchmarks first, while no server competes for the CPU.
 BENCH_COUNT=${BENCH_COUNT:-5}
-inproc_cmd="go test ./internal/engine -run '^\$' -bench 'Decide\$' -benchmem -count $BENCH_COUNT"
+inproc_cmd="go test ./internal/engine -run '^\$' -bench 'Decide\$|DecideTraffic' -benchmem -count $BENCH_COUNT"
 if [ "$BENCH_COUNT" -gt 0 ]; then
 	echo "in-process benchmarks…" >&2
-	go test ./internal/engine -run '^$' -bench 'Decide$' -benchmem -count "$BENCH_COUNT" >"$results/inproc.txt"
+	go test ./internal/engine -run '^$' -bench 'Decide$|DecideTraffic' -benchmem -count "$BENCH_COUNT" >"$results/inproc.txt"
 fi
 
 mkdir -p "$work/logs"
@@ -75,6 +78,9 @@ if $have_pdp; then
 	grep -q -- '-metrics-addr' <<<"$serve_help" && extra+=(--metrics-addr "127.0.0.1:$((PORT + 2))")
 	grep -q -- '-http-addr' <<<"$serve_help" && extra+=(--http-addr "127.0.0.1:$((PORT + 3))")
 	grep -q -- '-data-dir' <<<"$serve_help" && extra+=(--data-dir "$work/data")
+	# The consent ledger is measured on its own (docs/PERFORMANCE.md); here
+	# decisions carry their consent, as before the ledger existed.
+	grep -q -- '-ledger ' <<<"$serve_help" && extra+=(--ledger "${LEDGER:-off}")
 	grep -q -- '-log-level' <<<"$serve_help" && extra+=(--log-level warn)
 	# The decision log stays as configured by default (stdout), written to
 	# /dev/null: its encoding is measured, not a terminal or a disk.
@@ -120,6 +126,18 @@ measure open-1000 -mode open -rate 1000
 measure open-2000 -mode open -rate 2000
 measure batch-100 -mode closed -rpc batch -batch-size 100 -concurrency "$BATCH_CONCURRENCY"
 measure batch-1000 -mode closed -rpc batch -batch-size 1000 -concurrency "$BATCH_CONCURRENCY"
+
+# The same three scenarios for each generated traffic (internal/workload):
+# a campaign, unique transactional texts, in-window conversation replies,
+# and the mix in turn.
+saved_mix=("${mix[@]}")
+for traffic in $TRAFFICS; do
+	mix=(-traffic "$traffic")
+	measure "closed-$traffic" -mode closed -concurrency "$CONCURRENCY"
+	measure "open-2000-$traffic" -mode open -rate 2000
+	measure "batch-1000-$traffic" -mode closed -rpc batch -batch-size 1000 -concurrency "$BATCH_CONCURRENCY"
+done
+mix=("${saved_mix[@]}")
 
 echo
 echo "sendgate bench, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo '+changes'), $(go env GOVERSION), $(nproc) cores, ${DURATION} per run after ${WARMUP} warmup, mix: ${MIX:-built-in}$([ "${UNIQUE_TEXT:-0}" = 1 ] && echo ', every text unique'), load average $load_start at the start and $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) at the end"

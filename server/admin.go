@@ -1,7 +1,7 @@
 package server
 
 import (
-	"fmt"
+	"crypto/tls"
 	"log/slog"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
@@ -25,9 +25,10 @@ type AdminConfig struct {
 	// TokenFile holds the bearer token admin callers present; it is read on
 	// every admin call, so a token is rotated by rewriting the file.
 	TokenFile string
-	// TLSCert and TLSKey, when set, serve TLS; with ClientCA, callers are
-	// also admitted by a client certificate signed by that CA (mTLS).
-	TLSCert, TLSKey, ClientCA string
+	// TLS, when set, serves TLS (tlsconf gives one that follows changes to
+	// its files). With client CAs that verify certificates if given,
+	// callers are also admitted by a client certificate (mTLS).
+	TLS *tls.Config
 	// Logger receives recovered panics; slog.Default() when nil.
 	Logger *slog.Logger
 }
@@ -49,14 +50,8 @@ func NewAdminServer(cfg AdminConfig) (*grpc.Server, error) {
 		grpc.ChainUnaryInterceptor(recovery.UnaryServerInterceptor(rec), auth.UnaryInterceptor()),
 		grpc.ChainStreamInterceptor(recovery.StreamServerInterceptor(rec), auth.StreamInterceptor()),
 	}
-	if cfg.TLSCert != "" || cfg.TLSKey != "" {
-		tlsCfg, err := iserver.AdminTLSConfig(cfg.TLSCert, cfg.TLSKey, cfg.ClientCA)
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsCfg)))
-	} else if cfg.ClientCA != "" {
-		return nil, fmt.Errorf("admin client CA given without --admin-tls-cert and --admin-tls-key")
+	if cfg.TLS != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
 	}
 	s := grpc.NewServer(opts...)
 	sendgatev1.RegisterAdminServiceServer(s, iserver.NewAdminService(cfg.Controller))

@@ -2,15 +2,8 @@ package server_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"os"
 	"path/filepath"
 	"sync"
@@ -29,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/sendgate/sendgate/bundles"
+	"github.com/sendgate/sendgate/internal/tlsconf"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 	"github.com/sendgate/sendgate/server"
 )
@@ -208,96 +202,29 @@ func TestAdminWithoutCredentialsConfiguredRefusesAll(t *testing.T) {
 
 func TestAdminAuthClientCertificate(t *testing.T) {
 	dir := t.TempDir()
-	ca := newCA(t)
-	serverCert, serverKey := ca.issue(t, dir, "server", false)
-	clientCert, clientKey := ca.issue(t, dir, "client", true)
-	caFile := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(caFile, ca.pem, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	ca := testkit.NewCA(t, "admin CA")
+	serverCert, serverKey := ca.Issue(t, "server", testkit.CertOptions{}).Write(t, dir, "server")
+	client := ca.Issue(t, "operator", testkit.CertOptions{Client: true}).TLS(t)
 	tokenFile := filepath.Join(dir, "token")
 	writeToken(t, tokenFile, "tls-token")
-	addr := startAdmin(t, server.AdminConfig{TokenFile: tokenFile, TLSCert: serverCert, TLSKey: serverKey, ClientCA: caFile})
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(ca.pem)
-
-	pair, err := tls.LoadX509KeyPair(clientCert, clientKey)
+	tlsCfg, err := tlsconf.Load(tlsconf.Files{Cert: serverCert, Key: serverKey, ClientCA: ca.WritePEM(t, dir, "ca.pem")},
+		tlsconf.Options{Name: "admin", ClientAuth: tls.VerifyClientCertIfGiven, Logger: testkit.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	addr := startAdmin(t, server.AdminConfig{TokenFile: tokenFile, TLS: tlsCfg.ServerConfig()})
+
 	withCert := sendgatev1.NewAdminServiceClient(dial(t, addr, credentials.NewTLS(&tls.Config{
-		RootCAs: roots, ServerName: "server", Certificates: []tls.Certificate{pair}})))
+		RootCAs: ca.Pool(), ServerName: "localhost", Certificates: []tls.Certificate{client}})))
 	if _, err := withCert.GetBundleStatus(withAuth(t, ""), &sendgatev1.GetBundleStatusRequest{}); err != nil {
 		t.Fatalf("client certificate: %v", err)
 	}
 
-	noCert := sendgatev1.NewAdminServiceClient(dial(t, addr, credentials.NewTLS(&tls.Config{RootCAs: roots, ServerName: "server"})))
+	noCert := sendgatev1.NewAdminServiceClient(dial(t, addr, credentials.NewTLS(&tls.Config{RootCAs: ca.Pool(), ServerName: "localhost"})))
 	if _, err := noCert.GetBundleStatus(withAuth(t, ""), &sendgatev1.GetBundleStatusRequest{}); status.Code(err) != codes.Unauthenticated {
 		t.Fatalf("TLS without certificate or token: %v, want UNAUTHENTICATED", err)
 	}
 	if _, err := noCert.GetBundleStatus(withAuth(t, "Bearer tls-token"), &sendgatev1.GetBundleStatusRequest{}); err != nil {
 		t.Fatalf("TLS with token: %v", err)
 	}
-}
-
-// testCA issues certificates for the mTLS test.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
-
-func newCA(t *testing.T) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sendgate test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-func (ca *testCA) issue(t *testing.T, dir, name string, client bool) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	usage := x509.ExtKeyUsageServerAuth
-	if client {
-		usage = x509.ExtKeyUsageClientAuth
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		DNSNames: []string{name}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".key")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
 }

@@ -4,18 +4,23 @@
 package server
 
 import (
+	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
+	"github.com/sendgate/sendgate/internal/auth"
 	"github.com/sendgate/sendgate/internal/engine"
+	"github.com/sendgate/sendgate/internal/ledger"
 	iserver "github.com/sendgate/sendgate/internal/server"
 	"github.com/sendgate/sendgate/internal/validate"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
@@ -38,11 +43,22 @@ type Config struct {
 	// MaxConcurrentStreams bounds the calls one connection has open at once;
 	// DefaultMaxConcurrentStreams when zero.
 	MaxConcurrentStreams uint32
-	// UnaryInterceptors run outermost, before recovery, so that metrics also
-	// count the calls a recovered panic turned into INTERNAL.
+	// UnaryInterceptors run outermost (after naming the caller, with Auth),
+	// before recovery, so that metrics also count the calls a recovered
+	// panic turned into INTERNAL and those refused as UNAUTHENTICATED.
 	UnaryInterceptors []grpc.UnaryServerInterceptor
 	// ServerOptions are added as they are, e.g. a tracing stats handler.
 	ServerOptions []grpc.ServerOption
+	// Ledger is the consent ledger the LedgerService records in; nil
+	// leaves the LedgerService out. (The engine reads it on its own.)
+	Ledger *ledger.Ledger
+	// TLS, when set, serves TLS (tlsconf gives one that follows changes to
+	// its files and requires client certificates when given client CAs).
+	TLS *tls.Config
+	// Auth, when set, names the caller of every call and refuses with
+	// UNAUTHENTICATED those it cannot name; health checks stay open. Calls
+	// through InProcess are named the same way.
+	Auth *auth.Authenticator
 }
 
 // DefaultMaxConcurrentStreams bounds the calls in flight on one
@@ -59,8 +75,9 @@ type Server struct {
 	log    *slog.Logger
 	// svc and unary are the DecisionService and the interceptors around it,
 	// for InProcess.
-	svc   sendgatev1.DecisionServiceServer
-	unary []grpc.UnaryServerInterceptor
+	svc        sendgatev1.DecisionServiceServer
+	unary      []grpc.UnaryServerInterceptor
+	stopLedger context.CancelFunc
 }
 
 // New builds the server. Health reports NOT_SERVING until SetServing(true).
@@ -77,9 +94,20 @@ func New(cfg Config) *Server {
 	if maxStreams == 0 {
 		maxStreams = DefaultMaxConcurrentStreams
 	}
-	unary := append([]grpc.UnaryServerInterceptor{}, cfg.UnaryInterceptors...)
+	// With Auth, the caller is named first and refused last, so that
+	// metrics and the call log count refused calls too, by caller.
+	var unary []grpc.UnaryServerInterceptor
+	streams := []grpc.StreamServerInterceptor{recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(iserver.RecoverPanic(log)))}
+	if cfg.Auth != nil {
+		unary = append(unary, iserver.IdentifyCallers(cfg.Auth))
+		streams = append(streams, iserver.AuthenticateStreams(cfg.Auth))
+	}
+	unary = append(unary, cfg.UnaryInterceptors...)
 	unary = append(unary, recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(iserver.RecoverPanic(log))))
 	unary = append(unary, iserver.LogCalls(log))
+	if cfg.Auth != nil {
+		unary = append(unary, iserver.RequireCallers())
+	}
 
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxRecv),
@@ -88,13 +116,19 @@ func New(cfg Config) *Server {
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 		grpc.ChainUnaryInterceptor(unary...),
-		grpc.ChainStreamInterceptor(recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(iserver.RecoverPanic(log)))),
+		grpc.ChainStreamInterceptor(streams...),
 	}, cfg.ServerOptions...)
+	if cfg.TLS != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
+	}
 
 	svc := iserver.NewDecisionService(cfg.Engine, cfg.Observer, log)
 	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), log: log, svc: svc, unary: unary}
 	sendgatev1.RegisterDecisionServiceServer(s.grpc, svc)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
+	if cfg.Ledger != nil {
+		s.stopLedger = iserver.RegisterLedgerService(s.grpc, s.health, cfg.Ledger, cfg.Engine, log)
+	}
 	reflection.Register(s.grpc)
 	s.SetServing(false)
 	return s
@@ -120,6 +154,9 @@ func (s *Server) Serve(lis net.Listener) error { return s.grpc.Serve(lis) }
 // Stop reports NOT_SERVING, lets in-flight calls finish, and stops; after
 // timeout the remaining calls are cut off.
 func (s *Server) Stop(timeout time.Duration) {
+	if s.stopLedger != nil {
+		s.stopLedger()
+	}
 	s.health.Shutdown()
 	done := make(chan struct{})
 	go func() {

@@ -88,6 +88,41 @@ func DecideMarkdownTable(w io.Writer, b *GoBench) error {
 	return err
 }
 
+// Targets of the in-process traffic benchmarks, by traffic: µs/op and
+// allocs/op of a decision with the message cache on.
+var TrafficDecideTargets = map[string][2]float64{
+	"campaign":      {25, 120},
+	"transactional": {70, 350},
+}
+
+// DecideTrafficMarkdownTable writes the medians of BenchmarkDecideTraffic:
+// per traffic, with the message cache on and off, and the targets.
+func DecideTrafficMarkdownTable(w io.Writer, b *GoBench) error {
+	var sb strings.Builder
+	sb.WriteString("| in-process decision, by traffic | cache | µs/op (median) | allocs/op | target | met |\n|---|---|---:|---:|---|:-:|\n")
+	rows := 0
+	for _, name := range b.Names {
+		rest, ok := strings.CutPrefix(name, "DecideTraffic/traffic=")
+		if !ok {
+			continue
+		}
+		traffic, cache, _ := strings.Cut(rest, "/cache=")
+		us, allocs := median(b.NsPerOp[name])/1000, median(b.Allocs[name])
+		target, met := "", ""
+		if t, ok := TrafficDecideTargets[traffic]; ok && cache == "on" {
+			target = fmt.Sprintf("≤ %.0f µs, ≤ %.0f allocs", t[0], t[1])
+			met = verdict(us, func(v float64) bool { return v <= t[0] && allocs <= t[1] })
+		}
+		fmt.Fprintf(&sb, "| %s | %s | %s | %s | %s | %s |\n", traffic, cache, oneDecimal(us), thousands(allocs), target, met)
+		rows++
+	}
+	if rows == 0 {
+		return nil
+	}
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
+
 func median(v []float64) float64 {
 	if len(v) == 0 {
 		return 0

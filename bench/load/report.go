@@ -26,6 +26,65 @@ const (
 	TargetRSSMiB          = 150
 )
 
+// Targets of the traffic table (the message-level caching issue).
+const (
+	TargetCampaignThroughputRatio = 0.6
+	TargetCampaignBatchPerSec     = 60000
+	TargetCampaignOpenP99Ratio    = 2.0
+)
+
+// TrafficRuns are the runs bench/run.sh makes for each traffic, named
+// RUN-TRAFFIC ("closed-campaign").
+var TrafficRuns = []string{RunClosed, RunOpen2000, RunBatch1000}
+
+// TrafficTable writes one block of rows per traffic: Check in a closed
+// loop against echo, the open loop at 2,000/s, CheckBatch of 1,000, with
+// the campaign's targets.
+func TrafficTable(w io.Writer, runs map[string]*Result, traffics []string) error {
+	var b strings.Builder
+	b.WriteString("| traffic | measurement | echo | sendgate | sendgate vs echo | target | met |\n")
+	b.WriteString("|---|---|---:|---:|---:|---|:-:|\n")
+	for _, t := range traffics {
+		e := func(s string) *Result { return runs["echo-"+s+"-"+t] }
+		p := func(s string) *Result { return runs["pdp-"+s+"-"+t] }
+		campaign := t == "campaign"
+		row := func(cells ...string) { b.WriteString("| " + t + " | " + strings.Join(cells, " | ") + " |\n") }
+
+		ratio := ratioOf(p(RunClosed), e(RunClosed), perSec)
+		target, ok := "", ""
+		if campaign {
+			target = fmt.Sprintf("≥ %.1f × echo", TargetCampaignThroughputRatio)
+			ok = verdict(ratio, func(v float64) bool { return v >= TargetCampaignThroughputRatio })
+		}
+		row("Check closed loop, calls/s", num(e(RunClosed), perSec), num(p(RunClosed), perSec), fmtRatio(ratio), target, ok)
+		row("server CPU µs per decision, closed loop", num(e(RunClosed), serverCPU), num(p(RunClosed), serverCPU), diff(p(RunClosed), e(RunClosed), serverCPU), "", "")
+
+		p99 := func(r *Result) float64 { return r.Latency.P99 }
+		ratio = ratioOf(p(RunOpen2000), e(RunOpen2000), p99)
+		target, ok = "", ""
+		if campaign {
+			target = fmt.Sprintf("p99 ≤ %.0f × echo's", TargetCampaignOpenP99Ratio)
+			if r := p(RunOpen2000); r != nil {
+				ok = verdict(ratio, func(v float64) bool { return v <= TargetCampaignOpenP99Ratio && clean(r) })
+			}
+		}
+		row("open loop 2,000/s, p50 / p99 µs", pcts(e(RunOpen2000)), pcts(p(RunOpen2000)), fmtRatio(ratio), target, ok)
+
+		target, ok = "", ""
+		if campaign {
+			target = "≥ " + thousands(TargetCampaignBatchPerSec)
+			if r := p(RunBatch1000); r != nil {
+				ok = verdict(r.DecisionsPerSec, func(v float64) bool { return v >= TargetCampaignBatchPerSec && clean(r) })
+			}
+		}
+		row("CheckBatch of 1,000, decisions/s", num(e(RunBatch1000), decisionsPerSec), num(p(RunBatch1000), decisionsPerSec),
+			fmtRatio(ratioOf(p(RunBatch1000), e(RunBatch1000), decisionsPerSec)), target, ok)
+		row("server CPU µs per decision, batch of 1,000", num(e(RunBatch1000), serverCPU), num(p(RunBatch1000), serverCPU), diff(p(RunBatch1000), e(RunBatch1000), serverCPU), "", "")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
 // MarkdownTable writes the side-by-side table of a bench run: runs maps
 // "echo-"+scenario and "pdp-"+scenario to results. Missing runs show as "—".
 func MarkdownTable(w io.Writer, runs map[string]*Result) error {

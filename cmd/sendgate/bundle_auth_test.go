@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,24 +19,6 @@ import (
 	"github.com/sendgate/sendgate/internal/metrics/metricstest"
 	"github.com/sendgate/sendgate/internal/testkit"
 )
-
-// lockedBuffer collects a server's log across goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // tokenBundleServer serves the default bundle (revision "auth-1") only to
 // requests presenting "Bearer <token>"; others get 401.
@@ -86,7 +67,7 @@ func TestBundleServerDemandingBearerToken(t *testing.T) {
 	})
 
 	t.Run("refused_logged_and_counted_without_it", func(t *testing.T) {
-		var logs lockedBuffer
+		var logs testkit.Buffer
 		r := startServeLogging(t, func(o *serveOptions) {
 			o.bundle, o.skipBundleTests = url, true
 		}, slog.New(slog.NewTextHandler(&logs, nil)))

@@ -14,7 +14,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sendgate/sendgate/internal/config"
-	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
 
 // k8sObject is the part of a Kubernetes manifest the test reads.
@@ -38,6 +37,10 @@ type k8sObject struct {
 					} `yaml:"resources"`
 					ReadinessProbe *probe `yaml:"readinessProbe"`
 					LivenessProbe  *probe `yaml:"livenessProbe"`
+					StartupProbe   *probe `yaml:"startupProbe"`
+					VolumeMounts   []struct {
+						MountPath string `yaml:"mountPath"`
+					} `yaml:"volumeMounts"`
 				} `yaml:"containers"`
 			} `yaml:"spec"`
 		} `yaml:"template"`
@@ -49,12 +52,13 @@ type k8sObject struct {
 	} `yaml:"spec"`
 }
 
-// probe is a container probe; only gRPC ones are read.
+// probe is a container probe; only HTTP ones are read (the kubelet's
+// gRPC probes cannot speak TLS, which the gRPC port does in production).
 type probe struct {
-	GRPC *struct {
-		Port    int     `yaml:"port"`
-		Service *string `yaml:"service"`
-	} `yaml:"grpc"`
+	HTTPGet *struct {
+		Path string `yaml:"path"`
+		Port string `yaml:"port"`
+	} `yaml:"httpGet"`
 }
 
 func readManifests(t *testing.T) map[string]k8sObject {
@@ -85,8 +89,9 @@ func readManifests(t *testing.T) map[string]k8sObject {
 
 // TestDeployManifests checks that deploy/ parses and refers to what the
 // binary has: the configuration's keys are serve's flags, the ports are
-// the ones it listens on, the probes ask the gRPC health service for the
-// DecisionService.
+// the ones it listens on, the probes ask the metrics port's /readyz and
+// /healthz, which listens on the pod IP for them, and TLS and caller
+// authentication are on.
 func TestDeployManifests(t *testing.T) {
 	objs := readManifests(t)
 	for _, want := range []string{"Deployment/sendgate", "Service/sendgate", "PodDisruptionBudget/sendgate", "ConfigMap/sendgate-config"} {
@@ -118,12 +123,28 @@ func TestDeployManifests(t *testing.T) {
 			t.Errorf("container port %s is %d, serve listens on %q", name, ports[name], addr)
 		}
 	}
-	rp := dep.ReadinessProbe
-	if rp == nil || rp.GRPC == nil || rp.GRPC.Port != ports["grpc"] || rp.GRPC.Service == nil || *rp.GRPC.Service != sendgatev1.DecisionService_ServiceDesc.ServiceName {
-		t.Errorf("readiness probe %+v: want gRPC health of %s on the gRPC port", rp, sendgatev1.DecisionService_ServiceDesc.ServiceName)
+	for name, tc := range map[string]struct {
+		p    *probe
+		path string
+	}{"readiness": {dep.ReadinessProbe, "/readyz"}, "startup": {dep.StartupProbe, "/readyz"}, "liveness": {dep.LivenessProbe, "/healthz"}} {
+		if tc.p == nil || tc.p.HTTPGet == nil || tc.p.HTTPGet.Path != tc.path || tc.p.HTTPGet.Port != "metrics" {
+			t.Errorf("%s probe %+v: want GET %s on the metrics port", name, tc.p, tc.path)
+		}
 	}
-	if lp := dep.LivenessProbe; lp == nil || lp.GRPC == nil || lp.GRPC.Port != ports["grpc"] {
-		t.Errorf("liveness probe %+v: want gRPC health on the gRPC port", lp)
+	if host, _, _ := strings.Cut(o.metricsAddr, ":"); host != "" {
+		t.Errorf("metrics-addr %q: the probes need it on the pod IP (\":9464\")", o.metricsAddr)
+	}
+	if o.security.tls.Cert == "" || o.security.tls.Key == "" || o.security.authTokenFile == "" {
+		t.Errorf("the configuration serves without TLS or caller authentication: %+v", o.security)
+	}
+	mounted := map[string]bool{}
+	for _, m := range dep.VolumeMounts {
+		mounted[m.MountPath] = true
+	}
+	for _, f := range []string{o.security.tls.Cert, o.security.tls.Key, o.security.authTokenFile, o.adminTokenFile} {
+		if f != "" && !mounted[filepath.Dir(f)] {
+			t.Errorf("%s is not in a mounted volume", f)
+		}
 	}
 	if dep.Resources.Requests["cpu"] == "" || dep.Resources.Requests["memory"] == "" {
 		t.Errorf("no resource requests: %+v", dep.Resources)

@@ -32,7 +32,7 @@ func TestServeRefusesAnExpensiveBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	setRevision(t, dir, "cheap-1")
-	var logs lockedBuffer
+	var logs testkit.Buffer
 	r := startServeLogging(t, func(o *serveOptions) {
 		o.bundle = dir
 		o.decisionTimeout = 50 * time.Millisecond

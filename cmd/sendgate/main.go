@@ -21,6 +21,7 @@ Usage:
   sendgate check  [--bundle PATH | --addr HOST:PORT] [FILE]      decide one CheckRequest (JSON)
   sendgate test   [--run REGEX] [--format text|json|junit] [DIR] run a bundle's Rego tests
   sendgate bundle build|verify|inspect ...                       build, sign and inspect bundles
+  sendgate ledger import|export ...                              bulk opt-ins and opt-outs in, the consent ledger out
   sendgate config [--config FILE] [serve flags]                  print serve's effective configuration
   sendgate capabilities [-o FILE]                                OPA capabilities JSON with sendgate's built-ins
   sendgate version                                               version and VCS revision (also --version)
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runTest(ctx, args[1:], stdout, stderr)
 	case "bundle":
 		return runBundle(ctx, args[1:], stdout, stderr)
+	case "ledger":
+		return runLedger(ctx, args[1:], stdout, stderr)
 	case "config":
 		return runConfig(args[1:], stdout, stderr)
 	case "capabilities":

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/sendgate/sendgate/internal/testkit"
 )
 
 // sendingBundle is the default bundle plus a rule of the decision's package
@@ -47,7 +48,7 @@ func sendingBundle(t *testing.T) (string, *atomic.Int32) {
 // with a log line naming http.send, and nothing reaches the server.
 func TestServeRefusesABundleCallingHTTPSend(t *testing.T) {
 	dir, requests := sendingBundle(t)
-	var logs lockedBuffer
+	var logs testkit.Buffer
 	startServeLogging(t, func(o *serveOptions) { o.bundle = dir }, slog.New(slog.NewJSONHandler(&logs, nil)))
 	deadline := time.Now().Add(60 * time.Second)
 	for !strings.Contains(logs.String(), "bundle not activated") {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -57,6 +58,8 @@ type serveOptions struct {
 	decisionTimeout              time.Duration
 	maxQueue, maxConnections     int
 	decisionLog                  decisionlog.Options
+	ledger                       ledgerOptions
+	security                     securityOptions
 }
 
 // defaultDecisionTimeout is --decision-timeout's default: a decision takes
@@ -91,7 +94,7 @@ func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.bundleService, "bundle-service-config", "", "OPA service configuration (YAML or JSON) for http(s) and oci bundle sources: credentials (bearer, oauth2, client_tls, s3_signing, gcp_metadata, azure_managed_identity), headers, tls")
 	fs.StringVar(&o.bundleToken, "bundle-bearer-token", "", "bearer token presented to the bundle server (prefer --bundle-bearer-token-file)")
 	fs.StringVar(&o.bundleTokenFile, "bundle-bearer-token-file", "", "file holding the bearer token presented to the bundle server, re-read on each fetch")
-	fs.StringVar(&o.dataDir, "data-dir", "", "directory keeping the last good bundle for start-ups while the source is down")
+	fs.StringVar(&o.dataDir, "data-dir", defaultDataDir, "directory keeping the embedded ledger, its generated key and the last good bundle for start-ups while the source is down")
 	fs.Var((*keyList)(&o.verificationKeys), "verification-key", "PEM public key or certificate (or hmac:FILE for an HMAC secret; either as ID=...) that bundles must be signed with; repeat to rotate keys")
 	fs.StringVar(&o.verificationAlg, "verification-alg", "", "JWS algorithm of the verification keys (e.g. PS256, RS384, HS384); inferred from the key when empty")
 	fs.DurationVar(&o.pollInterval, "poll-interval", 0, "re-fetch the bundle source this often (default 30s for http sources, none for watched files)")
@@ -110,9 +113,11 @@ func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.maxRecvBytes, "max-request-bytes", server.DefaultMaxRecvBytes, "largest request accepted, in bytes")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight calls may take to finish on SIGTERM")
 	fs.DurationVar(&o.decisionTimeout, "decision-timeout", defaultDecisionTimeout, "longest one decision's evaluation may take; the bundle manifest's metadata.sendgate.decision_timeout overrides it")
-	fs.IntVar(&o.maxQueue, "max-queue", opafast.DefaultMaxQueue, "decisions that may wait for a free processor; beyond, calls get RESOURCE_EXHAUSTED at once")
+	fs.IntVar(&o.maxQueue, "max-queue", 0, fmt.Sprintf("decisions that may wait for a free processor; beyond, calls get RESOURCE_EXHAUSTED at once (default %d per processor)", opafast.QueuePerWorker))
 	fs.IntVar(&o.maxConnections, "max-connections", 0, "connections the gRPC port keeps open at once (default: the descriptor limit less 64)")
 	decisionlog.BindFlags(fs, &o.decisionLog)
+	bindLedgerFlags(fs, &o.ledger)
+	bindSecurityFlags(fs, &o.security)
 	return fs
 }
 
@@ -172,35 +177,56 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 		}
 	})
 
+	led, err := openServeLedger(ctx, o.ledger, o.dataDir, m.Registry(), log)
+	if err != nil {
+		return err
+	}
+	closers = append(closers, func(context.Context) { led.Close() })
+	sec, err := loadSecurity(o, log)
+	if err != nil {
+		return err
+	}
+	m.PreRegisterCallers(sec.callerNames()...)
+
 	eng := engine.New(engine.Options{
 		MaxQueue:        o.maxQueue,
 		DecisionTimeout: o.decisionTimeout,
 		OnPanic:         func(p any) { log.Error("recovered from panic in a decision whose caller had gone", "panic", p) },
+		Ledger:          led.engineOptions(),
 	})
 	srv := server.New(server.Config{
+		Ledger:            led.ledger(),
 		Engine:            eng,
 		Logger:            log,
 		Observer:          observe.New(rec, m),
 		MaxRecvBytes:      o.maxRecvBytes,
-		UnaryInterceptors: []grpc.UnaryServerInterceptor{m.UnaryServerInterceptor()},
+		UnaryInterceptors: []grpc.UnaryServerInterceptor{m.UnaryServerInterceptor(), m.CallerInterceptor()},
 		ServerOptions:     append(traceOpts, grpc.ChainStreamInterceptor(m.StreamServerInterceptor())),
+		TLS:               sec.serverTLS(),
+		Auth:              sec.auth,
 	})
 	m.InitializeGRPC(srv.GRPC())
+	m.ObserveEngine(func() metrics.EngineStats {
+		c := eng.CacheStats()
+		busy, _ := eng.Load()
+		return metrics.EngineStats{Queued: busy, Cache: metrics.MessageCacheStats(c)}
+	})
 	mgr, err := newBundleManager(o, eng, srv, m, log)
 	if err != nil {
 		return err
 	}
 	var adminSrv *grpc.Server
 	if o.adminAddr != "" {
-		if adminSrv, err = newAdminServer(o, mgr, log); err != nil {
+		if adminSrv, err = newAdminServer(o, mgr, sec.adminTLS(), log); err != nil {
 			return err
 		}
 	}
 	var apiSrv *http.Server
 	if o.httpAddr != "" {
-		if apiSrv, err = httpAPI(o, srv, len(traceOpts) > 0); err != nil {
+		if apiSrv, err = httpAPI(o, srv, sec.auth, len(traceOpts) > 0); err != nil {
 			return err
 		}
+		secureHTTP(apiSrv, sec.main)
 	}
 
 	// Every port, before anything serves.
@@ -252,13 +278,17 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 			}
 			return live()
 		})
-		serveOn("metrics", func() error { return httpSrv.Serve(mlis) })
+		secureHTTP(httpSrv, sec.metrics)
+		if o.security.metricsTLS.ClientCA != "" {
+			httpSrv.Handler = metrics.ClientCertRequired(httpSrv.Handler)
+		}
+		serveOn("metrics", func() error { return serveHTTP(httpSrv, mlis) })
 	}
 	if alis != nil {
 		serveOn("admin", func() error { return adminSrv.Serve(alis) })
 	}
 	if hlis != nil {
-		serveOn("HTTP/JSON", func() error { return apiSrv.Serve(hlis) })
+		serveOn("HTTP/JSON", func() error { return serveHTTP(apiSrv, hlis) })
 	}
 	if plis != nil {
 		pprofSrv = pprofServer()
@@ -275,6 +305,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 		}
 		return mgr.Run(gctx)
 	})
+	g.Go(func() error { return sec.watch(gctx) })
 	g.Go(func() error {
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
@@ -396,16 +427,14 @@ func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m 
 }
 
 // newAdminServer builds the AdminService listener with its authentication.
-func newAdminServer(o serveOptions, mgr *bundles.Manager, log *slog.Logger) (*grpc.Server, error) {
+func newAdminServer(o serveOptions, mgr *bundles.Manager, tlsCfg *tls.Config, log *slog.Logger) (*grpc.Server, error) {
 	if o.adminTokenFile == "" && o.adminClientCA == "" {
 		log.Warn("admin calls are refused: give --admin-token-file or --admin-client-ca to allow them")
 	}
 	return server.NewAdminServer(server.AdminConfig{
 		Controller: mgr,
 		TokenFile:  o.adminTokenFile,
-		TLSCert:    o.adminTLSCert,
-		TLSKey:     o.adminTLSKey,
-		ClientCA:   o.adminClientCA,
+		TLS:        tlsCfg,
 		Logger:     log,
 	})
 }

@@ -22,6 +22,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/sendgate/sendgate/internal/leakcheck"
 	"github.com/sendgate/sendgate/internal/metrics/metricstest"
@@ -73,8 +74,9 @@ func startServeUnready(t *testing.T, mutate func(*serveOptions)) *running {
 	return startServeLogging(t, mutate, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
-// startServeLogging is startServeUnready logging to log.
-func startServeLogging(t *testing.T, mutate func(*serveOptions), log *slog.Logger) *running {
+// startServeLogging is startServeUnready logging to log; opts shape the
+// client's connection (its TLS credentials, say).
+func startServeLogging(t *testing.T, mutate func(*serveOptions), log *slog.Logger, opts ...grpc.DialOption) *running {
 	t.Helper()
 	o := serveOptions{
 		addr: "127.0.0.1:0", metricsAddr: "127.0.0.1:0", adminAddr: "",
@@ -98,7 +100,7 @@ func startServeLogging(t *testing.T, mutate func(*serveOptions), log *slog.Logge
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not start listening")
 	}
-	conn := testkit.Dial(t, r.grpc)
+	conn := testkit.Dial(t, r.grpc, opts...)
 	r.conn = conn
 	r.client = sendgatev1.NewDecisionServiceClient(conn)
 	r.health = healthpb.NewHealthClient(conn)
@@ -266,6 +268,23 @@ func TestMetricsCountChecks(t *testing.T) {
 	handled := delta("grpc_server_handled_total", "grpc_method", "Check")
 	if handled != float64(len(reqs)) {
 		t.Errorf("grpc_server_handled_total{Check} moved by %v, want %d", handled, len(reqs))
+	}
+
+	// A message sent three times: the second time it is cached, the third
+	// its message-level families come from the cache.
+	again := proto.CloneOf(reqs[0])
+	again.Message.Text = "A text no other test sends: your order 271828 has shipped."
+	for range 3 {
+		if _, err := r.client.Check(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cached := metricstest.ScrapeURL(t, "http://"+r.metrics+"/metrics")
+	if got := cached.Value("sendgate_message_cache_hits") - after.Value("sendgate_message_cache_hits"); got != 1 {
+		t.Errorf("sendgate_message_cache_hits moved by %v for a message sent three times, want 1", got)
+	}
+	if got := cached.Value("sendgate_message_cache_entries"); got < 1 {
+		t.Errorf("sendgate_message_cache_entries = %v, want the messages decided", got)
 	}
 }
 

@@ -77,7 +77,7 @@ func TestServeWithSilentSourceServesPersisted(t *testing.T) {
 	}
 
 	start := time.Now()
-	var logs lockedBuffer
+	var logs testkit.Buffer
 	r := startServeLogging(t, func(o *serveOptions) {
 		o.bundle = "http://" + lis.Addr().String() + "/bundle.tar.gz"
 		o.bundleService = service

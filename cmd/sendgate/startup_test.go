@@ -61,6 +61,12 @@ func TestStartupFailuresStopTheProcess(t *testing.T) {
 	}{
 		{"missing_admin_token_file", []string{"--admin-token-file", filepath.Join(dir, "missing")}, "admin token file"},
 		{"bad_admin_tls_files", []string{"--admin-tls-cert", notPEM, "--admin-tls-key", notPEM}, "admin TLS certificate"},
+		{"bad_tls_files", []string{"--tls-cert", notPEM, "--tls-key", notPEM}, "TLS certificate"},
+		{"tls_cert_without_key", []string{"--tls-cert", notPEM}, "a certificate and its key are both needed"},
+		{"client_ca_without_cert", []string{"--tls-client-ca", notPEM}, "a certificate and its key are both needed"},
+		{"missing_auth_token_file", []string{"--auth-token-file", filepath.Join(dir, "missing")}, "auth token file"},
+		{"bad_auth_token_file", []string{"--auth-token-file", notPEM}, "line 1: want name:token"},
+		{"bad_metrics_tls_files", []string{"--metrics-tls-cert", notPEM, "--metrics-tls-key", notPEM}, "metrics TLS certificate"},
 		{"admin_port_taken", []string{"--admin-addr", busy}, busy},
 		{"pprof_port_taken", []string{"--pprof-addr", busy}, busy},
 		{"metrics_port_taken", []string{"--metrics-addr", busy}, busy},

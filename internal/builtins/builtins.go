@@ -24,9 +24,12 @@ const (
 
 var (
 	analyzeDecl = types.NewFunction(
-		types.Args(types.Named("text", types.S).Description("the message text as the recipient reads it")),
+		types.Args(
+			types.Named("text", types.S).Description("the message text as the recipient reads it"),
+			types.Named("language", types.S).Description(`the language tag the message declares ("es", "pt_BR"), or "" to let the text tell`),
+		),
 		types.Named("findings", types.NewObject(nil, types.NewDynamicProperty(types.S, types.A))).
-			Description("identifiers, requests, promotions, passcodes, opt-out instructions, notices and partial references"),
+			Description("identifiers, requests, the promotions in the message's language, passcodes, opt-out instructions, notices, partial references and that language"),
 	)
 	isOptOutKeywordDecl = types.NewFunction(
 		types.Args(types.Named("text", types.S).Description("a short text such as a quick-reply button label")),
@@ -35,9 +38,10 @@ var (
 	mentionsDecl = types.NewFunction(
 		types.Args(
 			types.Named("text", types.S).Description("a text such as an opt-in's wording"),
-			types.Named("name", types.S).Description("a name such as the business's display name"),
+			types.Named("names", types.NewAny(types.S, types.NewArray(nil, types.S))).
+				Description("a name such as the business's display name, or a list of names"),
 		),
-		types.Named("result", types.B).Description("true when the name occurs in the text as whole words, after NFKC, case and accent folding"),
+		types.Named("result", types.B).Description("true when the name, or one of the names, occurs in the text as whole words, after NFKC, case and accent folding"),
 	)
 )
 
@@ -49,6 +53,17 @@ func Decls() []*ast.Builtin {
 		{Name: IsOptOutKeywordName, Decl: isOptOutKeywordDecl},
 		{Name: MentionsName, Decl: mentionsDecl},
 	}
+}
+
+// Pure reports whether name is one of sendgate's built-ins, all of which
+// answer the same for the same arguments.
+func Pure(name string) bool {
+	for _, d := range Decls() {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Set is the built-ins bound to one compiled lexicon.
@@ -77,7 +92,7 @@ func NewPlain(lex *textscan.Lexicon) *Set { return &Set{lex: lex} }
 // reads the findings through one rule, which OPA evaluates once per decision.
 func (s *Set) RegoOptions() []func(*rego.Rego) {
 	return []func(*rego.Rego){
-		rego.Function1(&rego.Function{Name: AnalyzeName, Decl: analyzeDecl}, s.analyze),
+		rego.Function2(&rego.Function{Name: AnalyzeName, Decl: analyzeDecl}, s.analyze),
 		rego.Function1(&rego.Function{Name: IsOptOutKeywordName, Decl: isOptOutKeywordDecl}, s.isOptOutKeyword),
 		rego.Function2(&rego.Function{Name: MentionsName, Decl: mentionsDecl}, mentions),
 	}
@@ -94,16 +109,21 @@ func (s *Set) TesterBuiltins() []*tester.Builtin {
 	return out
 }
 
-// Analyze runs the text analysis and returns its findings as Rego sees them.
-func (s *Set) Analyze(text string) ast.Value {
+// Analyze runs the text analysis and returns its findings as Rego sees
+// them, read in the language of the tag the message declares (see
+// textscan.Findings.InLanguage; "" lets the text tell): findings.language
+// is that language and findings.promotions holds only its promotions.
+func (s *Set) Analyze(text, tag string) ast.Value {
+	code := textscan.LanguageCode(tag)
 	if s.cache == nil {
-		return findingsValue(s.lex.Analyze(text), true)
+		return findingsValue(s.lex.Analyze(text).InLanguage(code), true)
 	}
-	if v, ok := s.cache.get(text); ok {
+	key := cacheKey{text: text, language: code}
+	if v, ok := s.cache.get(key); ok {
 		return v
 	}
-	v := FindingsValue(s.lex.Analyze(text))
-	s.cache.put(text, v)
+	v := FindingsValue(s.lex.Analyze(text).InLanguage(code))
+	s.cache.put(key, v)
 	return v
 }
 
@@ -111,12 +131,13 @@ func (s *Set) Analyze(text string) ast.Value {
 // for explanations; it bypasses the cache.
 func (s *Set) Findings(text string) *textscan.Findings { return s.lex.Analyze(text) }
 
-func (s *Set) analyze(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
-	str, ok := a.Value.(ast.String)
-	if !ok {
-		return nil, errors.New(AnalyzeName + ": " + errNotAString)
+func (s *Set) analyze(_ rego.BuiltinContext, a, b *ast.Term) (*ast.Term, error) {
+	text, ok1 := a.Value.(ast.String)
+	tag, ok2 := b.Value.(ast.String)
+	if !ok1 || !ok2 {
+		return nil, errors.New(AnalyzeName + ": operands must be strings")
 	}
-	return ast.NewTerm(s.Analyze(string(str))), nil
+	return ast.NewTerm(s.Analyze(string(text), string(tag))), nil
 }
 
 func (s *Set) isOptOutKeyword(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
@@ -128,10 +149,27 @@ func (s *Set) isOptOutKeyword(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, er
 }
 
 func mentions(_ rego.BuiltinContext, a, b *ast.Term) (*ast.Term, error) {
-	text, ok1 := a.Value.(ast.String)
-	name, ok2 := b.Value.(ast.String)
-	if !ok1 || !ok2 {
-		return nil, errors.New(MentionsName + ": operands must be strings")
+	text, ok := a.Value.(ast.String)
+	if !ok {
+		return nil, errors.New(MentionsName + ": " + errNotAString)
 	}
-	return ast.InternedTerm(textscan.Mentions(string(text), string(name))), nil
+	switch names := b.Value.(type) {
+	case ast.String:
+		return ast.InternedTerm(textscan.Mentions(string(text), string(names))), nil
+	case *ast.Array:
+		var buf [8]string
+		list := buf[:0]
+		for i := range names.Len() {
+			name, ok := names.Elem(i).Value.(ast.String)
+			if !ok {
+				return nil, errors.New(MentionsName + ": operand 2 must be a string or an array of strings")
+			}
+			list = append(list, string(name))
+		}
+		return ast.InternedTerm(textscan.MentionsAny(string(text), list...)), nil
+	}
+	return nil, errors.New(MentionsName + ": operand 2 must be a string or an array of strings")
 }
+
+// Lexicon returns the compiled lexicon the built-ins are bound to.
+func (s *Set) Lexicon() *textscan.Lexicon { return s.lex }

@@ -38,6 +38,7 @@ type PolicySet struct {
 	builtins *builtins.Set
 	rules    map[string]RuleDoc
 	timeout  time.Duration
+	split    *split // nil: every request evaluates the whole decision
 }
 
 // Revision is the bundle revision that decisions made with this set carry.
@@ -52,6 +53,9 @@ type CompileOptions struct {
 	// or of the built-ins (no trimmed input, no shared terms, no findings
 	// cache): slower, and the reference the shortcuts are tested against.
 	Plain bool
+	// WholeDecisions evaluates the whole decision for every request, without
+	// computing message-level families once per message (see split.go).
+	WholeDecisions bool
 	// AllowBuiltins names withheld built-ins (see Withheld) the bundle may
 	// call nonetheless.
 	AllowBuiltins []string
@@ -82,22 +86,31 @@ func CompileWith(ctx context.Context, b *bundle.Bundle, o CompileOptions) (*Poli
 	if err := checkSandbox(serving.Modules, caps); err != nil {
 		return nil, fmt.Errorf("compile bundle: %w", err)
 	}
-	var compiler *ast.Compiler
-	q, err := opafast.Prepare(ctx, opafast.Options{Plain: o.Plain}, append(set.RegoOptions(),
+	base := append(set.RegoOptions(),
 		rego.Capabilities(caps),
-		rego.CompilerHook(func(c *ast.Compiler) { compiler = c }),
-		rego.Query(DecisionQuery),
 		rego.ParsedBundle("sendgate", serving),
 		rego.StrictBuiltinErrors(true),
+	)
+	var compiler *ast.Compiler
+	q, err := opafast.Prepare(ctx, opafast.Options{Plain: o.Plain}, append(base[:len(base):len(base)],
+		rego.CompilerHook(func(c *ast.Compiler) { compiler = c }),
+		rego.Query(DecisionQuery),
 	)...)
 	if err != nil {
 		return nil, fmt.Errorf("compile bundle: %w", err)
 	}
 	shape := fullShape
+	var sp *split
 	if !o.Plain {
 		shape = shapeOf(compiler.Modules)
+		if !o.WholeDecisions {
+			if sp, err = newSplit(ctx, serving, compiler, base, builtins.Pure); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return &PolicySet{
+		split:    sp,
 		revision: revisionOf(b),
 		query:    q,
 		shape:    shape,

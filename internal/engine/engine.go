@@ -23,6 +23,7 @@ type Engine struct {
 	now     func() time.Time
 	pool    *opafast.Pool
 	timeout time.Duration
+	ledger  LedgerOptions
 }
 
 // Options tune an engine; the zero value is the defaults.
@@ -31,7 +32,7 @@ type Options struct {
 	// alike; zero means GOMAXPROCS.
 	Workers int
 	// MaxQueue bounds the calls waiting for a worker; past it a call gets
-	// ErrOverloaded at once. Zero means opafast.DefaultMaxQueue.
+	// ErrOverloaded at once. Zero means opafast.QueuePerWorker per worker.
 	MaxQueue int
 	// DecisionTimeout bounds one decision's evaluation, enforced inside OPA;
 	// a bundle's manifest may set its own (see PolicySet.DecisionTimeout).
@@ -41,6 +42,8 @@ type Options struct {
 	OnPanic func(any)
 	// Now stands in for an unset send_time; time.Now when nil.
 	Now func() time.Time
+	// Ledger, when it has a reader, is read for every decision (see ledger.go).
+	Ledger LedgerOptions
 }
 
 // New returns an engine with no active policy set.
@@ -52,6 +55,7 @@ func New(o Options) *Engine {
 		now:     o.Now,
 		pool:    opafast.NewPool(opafast.PoolOptions{Workers: o.Workers, MaxQueue: o.MaxQueue, OnPanic: o.OnPanic}),
 		timeout: o.DecisionTimeout,
+		ledger:  o.Ledger,
 	}
 }
 
@@ -64,6 +68,14 @@ func (e *Engine) Active() *PolicySet { return e.active.Load() }
 // Load is how many decisions are evaluated or waiting now, and how many
 // can be evaluated at once.
 func (e *Engine) Load() (busy, workers int) { return e.pool.Busy(), e.pool.Workers() }
+
+// CacheStats describes the active policy set's message cache.
+func (e *Engine) CacheStats() CacheStats {
+	if p := e.active.Load(); p != nil {
+		return p.CacheStats()
+	}
+	return CacheStats{}
+}
 
 // ErrOverloaded is returned when more decisions wait than the engine's
 // queue holds: the caller should retry shortly, elsewhere or later.
@@ -81,9 +93,12 @@ func (e *Engine) Decide(ctx context.Context, req *sendgatev1.CheckRequest) (*sen
 	if p == nil {
 		return nil, ErrNoPolicy
 	}
+	lt, err := e.ledgerTerms(ctx, req)
+	if err != nil {
+		return nil, err
+	}
 	var resp *sendgatev1.CheckResponse
-	var err error
-	if perr := e.pool.Do(ctx, func() { resp, err = e.decide(ctx, p, req) }); perr != nil {
+	if perr := e.pool.Do(ctx, func() { resp, err = e.decide(ctx, p, req, at(lt, 0), false) }); perr != nil {
 		return nil, perr
 	}
 	return resp, err
@@ -108,10 +123,14 @@ func (e *Engine) DecideBatch(ctx context.Context, reqs []*sendgatev1.CheckReques
 	if p == nil {
 		return nil, ErrNoPolicy
 	}
+	lt, err := e.ledgerTerms(ctx, reqs...)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]BatchResult, len(reqs))
-	err := e.pool.Each(ctx, len(reqs), func(i int) {
+	err = e.pool.Each(ctx, len(reqs), func(i int) {
 		start := time.Now()
-		out[i].Response, out[i].Err = e.decide(ctx, p, reqs[i])
+		out[i].Response, out[i].Err = e.decide(ctx, p, reqs[i], at(lt, i), true)
 		out[i].Took = time.Since(start)
 	})
 	if err != nil {
@@ -120,18 +139,19 @@ func (e *Engine) DecideBatch(ctx context.Context, reqs []*sendgatev1.CheckReques
 	return out, nil
 }
 
-// decide runs one decision on a worker, within the decision timeout.
-func (e *Engine) decide(ctx context.Context, p *PolicySet, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {
+// decide runs one decision on a worker, within the decision timeout;
+// ledger is its input.ledger, or nil.
+func (e *Engine) decide(ctx context.Context, p *PolicySet, req *sendgatev1.CheckRequest, ledger *ast.Term, batch bool) (*sendgatev1.CheckResponse, error) {
 	timeout := e.timeout
 	if t := p.DecisionTimeout(); t > 0 {
 		timeout = t
 	}
 	if timeout <= 0 {
-		return p.Decide(ctx, req, e.now())
+		return p.decide(ctx, req, e.now(), ledger, batch)
 	}
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resp, err := p.Decide(dctx, req, e.now())
+	resp, err := p.decide(dctx, req, e.now(), ledger, batch)
 	if err != nil && ctx.Err() == nil && dctx.Err() != nil {
 		return nil, fmt.Errorf("%w (%s): %w", ErrDecisionTimeout, timeout, err)
 	}
@@ -141,12 +161,23 @@ func (e *Engine) decide(ctx context.Context, p *PolicySet, req *sendgatev1.Check
 // Decide evaluates req against this policy set on the calling goroutine;
 // now stands in for an unset send_time.
 func (p *PolicySet) Decide(ctx context.Context, req *sendgatev1.CheckRequest, now time.Time) (*sendgatev1.CheckResponse, error) {
+	return p.decide(ctx, req, now, nil, false)
+}
+
+// decide decides req with the ledger's term, if any; batch says the request
+// is one of a batch, whose messages are cached the first time they are seen.
+func (p *PolicySet) decide(ctx context.Context, req *sendgatev1.CheckRequest, now time.Time, ledger *ast.Term, batch bool) (*sendgatev1.CheckResponse, error) {
 	var resp *sendgatev1.CheckResponse
-	err := p.query.Eval(ctx, p.Input(req, now), func(v ast.Value) error {
-		var err error
-		resp, err = responseFrom(v)
-		return err
-	})
+	var err error
+	input := withLedger(p.Input(req, now), ledger)
+	if p.split != nil {
+		resp, err = p.split.decide(ctx, p.query, input, batch)
+	} else {
+		err = p.query.Eval(ctx, input, func(v ast.Value) error {
+			resp, err = responseFrom(v)
+			return err
+		})
+	}
 	if errors.Is(err, opafast.ErrNoResult) {
 		return nil, fmt.Errorf("%w: %w", ErrUndecided, err)
 	}

@@ -18,11 +18,14 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sendgate/sendgate/internal/auth"
 	"github.com/sendgate/sendgate/proto/openapi"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
@@ -34,6 +37,10 @@ type Config struct {
 	Service sendgatev1.DecisionServiceServer
 	// MaxBodyBytes bounds a request body; larger ones get 413.
 	MaxBodyBytes int64
+	// Auth, when set, must name the caller of /openapi.json, as server
+	// reflection needs a caller on the gRPC port. (The API's calls are
+	// named and refused by Service's interceptors.)
+	Auth *auth.Authenticator
 }
 
 // marshaler writes and reads bodies exactly as protojson does for gRPC
@@ -84,6 +91,10 @@ func New(cfg Config) (http.Handler, error) {
 		// Any content type is read as JSON: curl -d sends form encoding.
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithErrorHandler(func(ctx context.Context, mux *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+			if status.Code(err) == codes.Unauthenticated {
+				// The default handler puts the status message there.
+				w = challenging{w}
+			}
 			runtime.DefaultHTTPErrorHandler(ctx, mux, statusMarshaler, w, r, err)
 		}),
 	)
@@ -91,7 +102,7 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	root := http.NewServeMux()
-	root.HandleFunc("GET /openapi.json", serveOpenAPI)
+	root.Handle("GET /openapi.json", authenticated(cfg.Auth, http.HandlerFunc(serveOpenAPI)))
 	root.Handle("/", limitBody(cfg.MaxBodyBytes, mux))
 	return root, nil
 }
@@ -136,8 +147,54 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		if addr, err := net.ResolveTCPAddr("tcp", r.RemoteAddr); err == nil {
-			r = r.WithContext(peer.NewContext(r.Context(), &peer.Peer{Addr: addr}))
+		next.ServeHTTP(w, r.WithContext(withPeer(r)))
+	})
+}
+
+// withPeer tells the gRPC interceptors who called, as gRPC does: the
+// address, and the TLS handshake when there was one, whose verified client
+// certificate names the caller.
+func withPeer(r *http.Request) context.Context {
+	p := &peer.Peer{}
+	if addr, err := net.ResolveTCPAddr("tcp", r.RemoteAddr); err == nil {
+		p.Addr = addr
+	}
+	if r.TLS != nil {
+		p.AuthInfo = credentials.TLSInfo{State: *r.TLS, CommonAuthInfo: credentials.CommonAuthInfo{SecurityLevel: credentials.PrivacyAndIntegrity}}
+	}
+	if p.Addr == nil && p.AuthInfo == nil {
+		return r.Context()
+	}
+	return peer.NewContext(r.Context(), p)
+}
+
+// bearerChallenge answers a 401, as RFC 6750 asks.
+const bearerChallenge = `Bearer realm="sendgate"`
+
+// challenging is a ResponseWriter whose header carries bearerChallenge
+// whatever was set before.
+type challenging struct{ http.ResponseWriter }
+
+func (c challenging) WriteHeader(code int) {
+	c.Header().Set("WWW-Authenticate", bearerChallenge)
+	c.ResponseWriter.WriteHeader(code)
+}
+
+// authenticated lets only callers a names reach next; a nil a lets all.
+func authenticated(a *auth.Authenticator, next http.Handler) http.Handler {
+	if a == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := withPeer(r)
+		if h := r.Header.Get("Authorization"); h != "" {
+			ctx = metadata.NewIncomingContext(ctx, metadata.Pairs("authorization", h))
+		}
+		if _, err := a.Identify(ctx); err != nil {
+			w.Header().Set("WWW-Authenticate", bearerChallenge)
+			writeStatus(w, http.StatusUnauthorized, status.New(codes.Unauthenticated,
+				"this call needs a valid bearer token (Authorization: Bearer …) or client certificate"))
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

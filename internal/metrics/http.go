@@ -8,8 +8,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// DefaultAddr is the default --metrics-addr.
-const DefaultAddr = ":9464"
+// DefaultAddr is the default --metrics-addr: loopback only, so /metrics
+// is not exposed unless asked for (Kubernetes probes and scrapers need the
+// pod-IP form ":9464").
+const DefaultAddr = "127.0.0.1:9464"
 
 // ReadyFunc reports whether the process can serve decisions: nil when a
 // bundle is active and it is not shutting down, otherwise why not.
@@ -54,4 +56,18 @@ func (m *Metrics) NewServer(addr string, live, ready ReadyFunc) *http.Server {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
 	}
+}
+
+// ClientCertRequired answers /metrics only to callers whose client
+// certificate the TLS handshake verified (a scraper with mTLS), and 401 to
+// others; /healthz and /readyz stay open for probes that cannot present
+// one. Serve it with client CAs that verify certificates if given.
+func ClientCertRequired(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" && (r.TLS == nil || len(r.TLS.VerifiedChains) == 0) {
+			http.Error(w, "/metrics needs a client certificate", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -45,7 +45,9 @@ type Metrics struct {
 	reasonCount            atomic.Int64
 	logDropped             prometheus.Counter
 	logWriteErrors         prometheus.Counter
+	overload               prometheus.Counter
 	bundle                 *bundleMetrics
+	callers                *callerMetrics
 }
 
 // New builds the metric set on a fresh registry.
@@ -55,7 +57,8 @@ func New() *Metrics {
 		grpc: grpcprom.NewServerMetrics(
 			grpcprom.WithServerHandlingTimeHistogram(grpcprom.WithHistogramBuckets(RPCBuckets)),
 		),
-		bundle: newBundleMetrics(),
+		bundle:  newBundleMetrics(),
+		callers: newCallerMetrics(),
 	}
 	decisions := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sendgate_decisions_total",
@@ -84,8 +87,13 @@ func New() *Metrics {
 		Name: "sendgate_decision_log_write_errors_total",
 		Help: "Batches of decision log lines the log's sink failed to write (a full disk, a closed pipe); their entries are lost.",
 	})
+	m.overload = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "sendgate_overload_refused_total",
+		Help: "Checks and batches refused with RESOURCE_EXHAUSTED because more decisions waited than the queue holds (--max-queue).",
+	})
 	m.reg.MustRegister(
-		m.grpc, decisions, m.undecided, m.reasons, m.duration, m.logDropped, m.logWriteErrors,
+		m.grpc, decisions, m.undecided, m.reasons, m.duration, m.logDropped, m.logWriteErrors, m.overload,
+		m.callers.calls,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),

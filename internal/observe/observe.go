@@ -50,6 +50,13 @@ func (d *Decisions) ObserveUndecided() {
 	}
 }
 
+// ObserveOverload counts a call refused because the engine was full.
+func (d *Decisions) ObserveOverload() {
+	if d.metrics != nil {
+		d.metrics.RefusedOverload()
+	}
+}
+
 // Entry builds the decision-log entry for a decision made at the given
 // time. It copies what the log may hold and nothing else: never the
 // message text nor a reason's message.

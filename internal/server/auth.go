@@ -5,20 +5,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+
+	"github.com/sendgate/sendgate/internal/auth"
 )
 
 // errUnauthenticated is all a refused caller learns.
@@ -77,33 +73,13 @@ func (a *AdminAuth) tokenOK(got string) bool {
 
 // Authenticate admits the caller in ctx or returns UNAUTHENTICATED.
 func (a *AdminAuth) Authenticate(ctx context.Context) error {
-	if hasVerifiedClientCert(ctx) {
+	if auth.VerifiedCertificate(ctx) != nil {
 		return nil
 	}
-	if a.tokenOK(bearerToken(ctx)) {
+	if a.tokenOK(auth.BearerToken(ctx)) {
 		return nil
 	}
 	return errUnauthenticated
-}
-
-func bearerToken(ctx context.Context) string {
-	md, _ := metadata.FromIncomingContext(ctx)
-	for _, v := range md.Get("authorization") {
-		scheme, tok, ok := strings.Cut(strings.TrimSpace(v), " ")
-		if ok && strings.EqualFold(scheme, "bearer") {
-			return strings.TrimSpace(tok)
-		}
-	}
-	return ""
-}
-
-func hasVerifiedClientCert(ctx context.Context) bool {
-	p, ok := peer.FromContext(ctx)
-	if !ok {
-		return false
-	}
-	ti, ok := p.AuthInfo.(credentials.TLSInfo)
-	return ok && len(ti.State.VerifiedChains) > 0
 }
 
 // open is the health service, which probes reach without credentials.
@@ -134,29 +110,4 @@ func (a *AdminAuth) StreamInterceptor() grpc.StreamServerInterceptor {
 		}
 		return handler(srv, ss)
 	}
-}
-
-// AdminTLSConfig loads the admin listener's certificate and, when
-// clientCAFile is set, asks for client certificates signed by those CAs.
-// A certificate is optional on the wire so token callers still connect;
-// AdminAuth admits those who present a verified one.
-func AdminTLSConfig(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		return nil, fmt.Errorf("admin TLS certificate: %w", err)
-	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	if clientCAFile != "" {
-		pem, err := os.ReadFile(clientCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("admin client CA: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errors.New("admin client CA: no certificate found in " + clientCAFile)
-		}
-		cfg.ClientCAs = pool
-		cfg.ClientAuth = tls.VerifyClientCertIfGiven
-	}
-	return cfg, nil
 }

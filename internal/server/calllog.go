@@ -14,6 +14,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/sendgate/sendgate/internal/auth"
 )
 
 // LogCalls logs every finished unary call but health checks, at the level
@@ -60,6 +62,7 @@ func callFields(ctx context.Context, fullMethod string, start time.Time, code co
 		"grpc.service", service,
 		"grpc.method", method,
 		"grpc.method_type", "unary",
+		"caller", auth.Label(ctx),
 	}
 	if p, ok := peer.FromContext(ctx); ok {
 		fields = append(fields, "peer.address", p.Addr.String())
@@ -71,6 +74,9 @@ func callFields(ctx context.Context, fullMethod string, start time.Time, code co
 	fields = append(fields, "grpc.code", code.String())
 	if err != nil {
 		fields = append(fields, "grpc.error", err.Error())
+	}
+	if id, ok := auth.FromContext(ctx); ok && id.Err != nil {
+		fields = append(fields, "auth.error", id.Err.Error())
 	}
 	ms := float32(time.Since(start).Microseconds()) / 1000
 	return append(fields, "grpc.time_ms", fmt.Sprintf("%v", ms))

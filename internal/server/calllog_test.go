@@ -13,11 +13,14 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+
+	"github.com/sendgate/sendgate/internal/auth"
 )
 
 func TestLogCalls(t *testing.T) {
 	ok := func(context.Context, any) (any, error) { return "resp", nil }
 	internal := func(context.Context, any) (any, error) { return nil, status.Error(codes.Internal, "boom") }
+	unauthenticated := func(context.Context, any) (any, error) { return nil, errNoCaller }
 	check := &grpc.UnaryServerInfo{FullMethod: "/sendgate.v1.DecisionService/Check"}
 	health := &grpc.UnaryServerInfo{FullMethod: "/grpc.health.v1.Health/Check"}
 	for _, tc := range []struct {
@@ -26,22 +29,32 @@ func TestLogCalls(t *testing.T) {
 		info    *grpc.UnaryServerInfo
 		handler grpc.UnaryHandler
 		want    map[string]string // fields of the one line expected; nil for none
+		id      *auth.Identity    // the call's identity, if recorded
 	}{
 		{"ok_is_debug", slog.LevelDebug, check, ok, map[string]string{
 			"level": "DEBUG", "msg": "finished call", "protocol": "grpc", "grpc.component": "server",
 			"grpc.service": "sendgate.v1.DecisionService", "grpc.method": "Check", "grpc.method_type": "unary",
-			"peer.address": "127.0.0.1:5555", "grpc.code": "OK",
-		}},
-		{"ok_not_logged_at_info", slog.LevelInfo, check, ok, nil},
+			"peer.address": "127.0.0.1:5555", "grpc.code": "OK", "caller": "anonymous",
+		}, nil},
+		{"names_the_caller", slog.LevelDebug, check, ok, map[string]string{
+			"grpc.code": "OK", "caller": "billing",
+		}, &auth.Identity{Caller: auth.Caller{Name: "billing", By: auth.ByToken}}},
+		{"refused_caller_with_why", slog.LevelDebug, check, unauthenticated, map[string]string{
+			"level": "DEBUG", "grpc.code": "Unauthenticated", "caller": "unauthenticated", "auth.error": "unknown bearer token",
+		}, &auth.Identity{Err: auth.ErrUnknownToken}},
+		{"ok_not_logged_at_info", slog.LevelInfo, check, ok, nil, nil},
 		{"internal_is_error", slog.LevelInfo, check, internal, map[string]string{
 			"level": "ERROR", "grpc.code": "Internal", "grpc.error": "rpc error: code = Internal desc = boom",
-		}},
-		{"health_not_logged", slog.LevelDebug, health, ok, nil},
+		}, nil},
+		{"health_not_logged", slog.LevelDebug, health, ok, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: tc.level}))
 			ctx := peer.NewContext(context.Background(), &peer.Peer{Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5555}})
+			if tc.id != nil {
+				ctx = auth.WithIdentity(ctx, *tc.id)
+			}
 			wantResp, wantErr := tc.handler(ctx, "req")
 			resp, err := LogCalls(log)(ctx, "req", tc.info, tc.handler)
 			if resp != wantResp || status.Code(err) != status.Code(wantErr) {

@@ -21,6 +21,12 @@ type DecisionObserver interface {
 	ObserveDecision(ctx context.Context, req *sendgatev1.CheckRequest, resp *sendgatev1.CheckResponse, took time.Duration)
 }
 
+// OverloadObserver is told of each call refused because the engine's
+// queue was full. A DecisionObserver may also implement it.
+type OverloadObserver interface {
+	ObserveOverload()
+}
+
 // UndecidedObserver is told of each request, or batch item, that got an
 // error instead of a decision. A DecisionObserver may also implement it.
 type UndecidedObserver interface {
@@ -35,6 +41,7 @@ type DecisionService struct {
 	engine    *engine.Engine
 	observer  DecisionObserver
 	undecided UndecidedObserver
+	overload  OverloadObserver
 	log       *slog.Logger
 }
 
@@ -45,6 +52,7 @@ var _ sendgatev1.DecisionServiceServer = (*DecisionService)(nil)
 func NewDecisionService(e *engine.Engine, observer DecisionObserver, log *slog.Logger) *DecisionService {
 	s := &DecisionService{engine: e, observer: observer, log: log}
 	s.undecided, _ = observer.(UndecidedObserver)
+	s.overload, _ = observer.(OverloadObserver)
 	return s
 }
 
@@ -127,6 +135,9 @@ func (s *DecisionService) statusOf(ctx context.Context, req *sendgatev1.CheckReq
 	case errors.Is(err, engine.ErrNoPolicy):
 		return status.New(codes.Unavailable, "no policy bundle is active yet; do not send")
 	case errors.Is(err, engine.ErrOverloaded):
+		if s.overload != nil {
+			s.overload.ObserveOverload()
+		}
 		st := status.New(codes.ResourceExhausted, "sendgate is at capacity; retry shortly and do not send meanwhile")
 		if d, derr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfterOverload)}); derr == nil {
 			return d
@@ -134,6 +145,9 @@ func (s *DecisionService) statusOf(ctx context.Context, req *sendgatev1.CheckReq
 		return st
 	case ctx.Err() != nil:
 		return status.FromContextError(ctx.Err())
+	case errors.Is(err, engine.ErrLedgerUnavailable):
+		s.log.ErrorContext(ctx, "decision refused: the consent ledger cannot be read", "error", err)
+		return status.New(codes.Unavailable, "the consent ledger cannot be read, so the recipient's opt-outs are unknown; do not send")
 	case errors.Is(err, engine.ErrDecisionTimeout):
 		s.log.ErrorContext(ctx, "decision timed out", "request_id", req.GetRequestId(), "error", err)
 		return status.New(codes.DeadlineExceeded, "the policy took longer than the decision timeout; do not send")

@@ -6,6 +6,7 @@
 package testkit
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -123,4 +124,24 @@ func Serve(tb testing.TB, cfg server.Config) (*server.Server, *grpc.ClientConn) 
 	go func() { _ = srv.Serve(lis) }()
 	tb.Cleanup(func() { srv.Stop(time.Second) })
 	return srv, Dial(tb, lis.Addr().String())
+}
+
+// Buffer is a bytes.Buffer that goroutines may write to while a test reads
+// it, such as a logger's output.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what has been written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

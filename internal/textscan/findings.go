@@ -11,6 +11,12 @@
 // in the findings are rune offsets into the text as the caller passed it.
 package textscan
 
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
 // Span is a half-open range [Start, End) of rune offsets into the original
 // text as the caller passed it (before normalisation).
 type Span struct {
@@ -87,6 +93,71 @@ type Findings struct {
 	Partials []Match
 	// Language is the lexicon language the text's words point to, worked
 	// out when it has promotions (so that a policy can count only those in
-	// the message's own language); "" when unknown or not needed.
+	// the message's own language); "" when unknown or not needed. In
+	// findings read for a message's language (InLanguage) it is that
+	// language.
 	Language string
+}
+
+// LanguageCode is the language of a language tag: its first two letters,
+// lower-cased, after trimming blanks ("pt_BR", "pt-BR" and " PT" are
+// "pt"); "" for a blank tag.
+func LanguageCode(tag string) string {
+	tag = strings.TrimSpace(tag)
+	n := 0
+	for i := range tag {
+		if n == 2 {
+			tag = tag[:i]
+			break
+		}
+		n++
+	}
+	for i := 0; i < len(tag); i++ {
+		if c := tag[i]; c >= utf8.RuneSelf || ('A' <= c && c <= 'Z') {
+			return strings.ToLower(tag)
+		}
+	}
+	return tag
+}
+
+// InLanguage returns the findings as read in a message of the given
+// language code (see LanguageCode), or in the language the text's words
+// point to when the code is "": Language is that language, and Promotions
+// holds only the promotional signals of that language and those of no
+// particular language ("-20%"); every signal counts when the language is
+// unknown. A Spanish "sale" departs; it is no English sale. f is not
+// changed.
+func (f *Findings) InLanguage(code string) *Findings {
+	if code == "" {
+		code = f.Language
+	}
+	out := *f
+	out.Language = code
+	if code == "" || len(f.Promotions) == 0 {
+		return &out
+	}
+	keep := 0
+	for _, p := range f.Promotions {
+		if p.inLanguage(code) {
+			keep++
+		}
+	}
+	if keep == len(f.Promotions) {
+		return &out
+	}
+	out.Promotions = nil
+	if keep > 0 {
+		out.Promotions = make([]Match, 0, keep)
+		for _, p := range f.Promotions {
+			if p.inLanguage(code) {
+				out.Promotions = append(out.Promotions, p)
+			}
+		}
+	}
+	return &out
+}
+
+// inLanguage reports whether a promotion counts in a message of language code.
+func (m *Match) inLanguage(code string) bool {
+	return len(m.Languages) == 0 || slices.Contains(m.Languages, code)
 }

@@ -24,7 +24,8 @@ func (a *analysis) scanLetterID(i int) int {
 }
 
 // tryIBAN reads country letters, check digits and the BBAN for that
-// country's length, allowing single spaces, hyphens or dots between.
+// country's length, allowing single spaces, hyphens, dots or line breaks
+// between.
 func (a *analysis) tryIBAN(i int) int {
 	s := a.text
 	if i+4 > len(s) || !isASCIILetter(s[i+1]) || !isDigit(s[i+2]) || !isDigit(s[i+3]) {
@@ -44,7 +45,7 @@ func (a *analysis) tryIBAN(i int) int {
 			buf[n] = c
 			n++
 			j++
-		case n > 0 && (c == ' ' || c == '-' || c == '.') && j+1 < len(s) && isASCIIAlnum(s[j+1]):
+		case n > 0 && (c == ' ' || c == '-' || c == '.' || c == '\n') && j+1 < len(s) && isASCIIAlnum(s[j+1]):
 			j++
 		default:
 			return i

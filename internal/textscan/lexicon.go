@@ -41,6 +41,12 @@ type LexiconSpec struct {
 	OptOutInstructions Phrases `json:"opt_out_instructions"`
 	// OptOutKeywords are whole inbound texts or buttons that opt out ("STOP", "AFMELDEN").
 	OptOutKeywords Phrases `json:"opt_out_keywords"`
+	// OptInKeywords are whole inbound texts that opt back in ("START", "UNSTOP").
+	OptInKeywords Phrases `json:"opt_in_keywords"`
+	// OptOutConfirmations and OptInConfirmations are, per language, the
+	// answer a platform sends to confirm an opt-out or opt-in keyword.
+	OptOutConfirmations map[string]string `json:"opt_out_confirmations"`
+	OptInConfirmations  map[string]string `json:"opt_in_confirmations"`
 	// IdentifierContext lists, per scheme (nl_bsn, pt_nif, ...), the words
 	// that must stand near a bare number for it to count as that identifier.
 	IdentifierContext map[string][]string `json:"identifier_context"`
@@ -56,6 +62,14 @@ type LexiconSpec struct {
 	// NeedPhrases state that the business needs or misses something ("we
 	// still need", "hebben we ... nodig", "il nous manque").
 	NeedPhrases Phrases `json:"need_phrases"`
+	// NeedVerbs state a need when one of the agents is their subject, before
+	// them ("we will also need", "ich benötige") or right after them
+	// ("benötige ich", "brauchen wir").
+	NeedVerbs Phrases `json:"need_verbs"`
+	// Clitics are object pronouns a language glues to an imperative
+	// ("escríba" + "nos", "dígame"): every one-word ask verb of the language
+	// also matches with each of them appended.
+	Clitics Phrases `json:"clitics"`
 	// QuestionOpeners ask for something in a question ending in "?" ("what's
 	// the", "wie lautet", "quel est").
 	QuestionOpeners Phrases `json:"question_openers"`
@@ -83,7 +97,18 @@ type LexiconSpec struct {
 	// "agents" (the business as subject: "we", "wir"), "auxiliaries" (a
 	// statement, not a request: "will", "zullen"), "negators" ("not",
 	// "niet"), "copulas" (a noun followed by one is a subject: "is", "ist"),
-	// "modals" and "adverbs" (read past: "we can send", "we then send").
+	// "modals" and "adverbs" (read past: "we can send", "we then send"),
+	// "contrasts" (end a notice's reach like a comma: "but", "maar"),
+	// "openers" (may stand between a pause and an ask that reopens the
+	// clause: "please", "you"), "coordinators" ("and", "or": an ask followed
+	// by one is a verb of a list, "never call, text or email you"),
+	// "objects" (object pronouns: after an ask verb they are its object, not
+	// its subject: "écrivez-nous") and "restrictives" (a negator with one
+	// of them after the verb restricts, it does not negate: "il ne nous
+	// manque que"), "verb_nouns" (ask verbs that are nouns too: "app",
+	// "text", "WhatsApp") and "determiners" (after one of them a verb noun is
+	// a noun: "via WhatsApp", "la app", "mot de passe"). A listed word with an accent matches only a word
+	// written with one: Portuguese "é" is a copula, "e" is not.
 	WordClasses map[string][]string `json:"word_classes"`
 	// OptOutVerbs followed by an opt-out keyword make an opt-out instruction
 	// ("reply STOP", "répondez ARRÊT", "stuur STOP").
@@ -105,16 +130,21 @@ type Lexicon struct {
 	optOut     map[string]bool
 	// maxOptOutWords is the longest opt-out keyword in words.
 	maxOptOutWords int
+	// inbound holds the keywords a whole inbound message is matched against.
+	inbound inboundKeywords
 	// languages are the language codes of the lists, by bit index.
 	languages []string
-	// words holds the word classes (wordAgent, ...) by folded word.
-	words map[string]wordClass
+	// words holds the word classes (wordAgent, ...) by folded word;
+	// accentWords those of listed words written with an accent, which
+	// match only a word written with one.
+	words       map[string]wordClass
+	accentWords map[string]wordClass
 	// markers holds the languages each language marker belongs to.
 	markers map[string]uint64
 }
 
 // wordClass is a set of the word classes of WordClasses.
-type wordClass uint8
+type wordClass uint16
 
 const (
 	wordAgent wordClass = 1 << iota
@@ -123,12 +153,21 @@ const (
 	wordCopula
 	wordModal
 	wordAdverb
+	wordContrast
+	wordOpener
+	wordCoordinator
+	wordObject
+	wordRestrictive
+	wordDeterminer
+	wordVerbNoun
 )
 
 // wordClassNames are the keys word_classes accepts.
 var wordClassNames = map[string]wordClass{
 	"agents": wordAgent, "auxiliaries": wordAuxiliary, "negators": wordNegator, "copulas": wordCopula,
-	"modals": wordModal, "adverbs": wordAdverb,
+	"modals": wordModal, "adverbs": wordAdverb, "contrasts": wordContrast, "openers": wordOpener,
+	"coordinators": wordCoordinator, "objects": wordObject, "restrictives": wordRestrictive,
+	"determiners": wordDeterminer, "verb_nouns": wordVerbNoun,
 }
 
 // kind is what a lexicon phrase signals.
@@ -162,6 +201,7 @@ const (
 	kindInPerson
 	kindOptOutVerb
 	kindReference
+	kindNeedVerb
 )
 
 // phrase is one compiled lexicon entry.
@@ -200,7 +240,7 @@ var ErrInvalidLexicon = errors.New("invalid lexicon")
 // CompileLexicon validates spec, folds its phrases and builds the matchers.
 func CompileLexicon(spec LexiconSpec) (*Lexicon, error) {
 	b := lexiconBuilder{patIndex: map[string]int32{}, seen: map[string]int32{}, langIndex: map[string]int{},
-		lex: &Lexicon{optOut: map[string]bool{}, words: map[string]wordClass{}, markers: map[string]uint64{}}}
+		lex: &Lexicon{optOut: map[string]bool{}, words: map[string]wordClass{}, accentWords: map[string]wordClass{}, markers: map[string]uint64{}}}
 	lists := []struct {
 		key  string
 		kind kind
@@ -217,9 +257,10 @@ func CompileLexicon(spec LexiconSpec) (*Lexicon, error) {
 		{"passcode_cues", kindPasscodeCue, spec.PasscodeCues},
 		{"passcode_exceptions", kindPasscodeException, spec.PasscodeExceptions},
 		{"opt_out_instructions", kindOptOut, spec.OptOutInstructions},
-		{"ask_verbs", kindAskVerb, spec.AskVerbs},
+		{"ask_verbs", kindAskVerb, withClitics(spec.AskVerbs, spec.Clitics)},
 		{"reply_verbs", kindReplyVerb, spec.ReplyVerbs},
 		{"need_phrases", kindNeed, spec.NeedPhrases},
+		{"need_verbs", kindNeedVerb, spec.NeedVerbs},
 		{"question_openers", kindQuestion, spec.QuestionOpeners},
 		{"number_words", kindNumberWord, spec.NumberWords},
 		{"noun_exceptions", kindNounException, spec.NounExceptions},
@@ -268,6 +309,9 @@ func CompileLexicon(spec LexiconSpec) (*Lexicon, error) {
 		}
 	}
 	if err := b.addKeywords(spec.OptOutKeywords); err != nil {
+		return nil, err
+	}
+	if err := b.lex.inbound.compile(spec); err != nil {
 		return nil, err
 	}
 	for i := range b.lex.phrases {
@@ -323,6 +367,10 @@ func (b *lexiconBuilder) addWordClasses(classes map[string][]string) error {
 			f := strings.TrimSpace(foldString(w))
 			if f == "" || strings.ContainsAny(f, " \n") {
 				return fmt.Errorf("%w: word_classes.%s[%d]: %q is not one word", ErrInvalidLexicon, name, i, w)
+			}
+			if hasAccent(w) {
+				b.lex.accentWords[f] |= c
+				continue
 			}
 			b.lex.words[f] |= c
 		}
@@ -426,6 +474,40 @@ func (b *lexiconBuilder) addKeywords(p Phrases) error {
 		}
 	}
 	return nil
+}
+
+// withClitics returns the ask verbs with, for every language that lists
+// clitics, each one-word verb of that language also written with each
+// clitic appended ("escriba" → "escribanos"; accents are folded away).
+func withClitics(verbs, clitics Phrases) Phrases {
+	if len(clitics) == 0 {
+		return verbs
+	}
+	out := make(Phrases, len(verbs))
+	for lang, vs := range verbs {
+		out[lang] = vs
+		suffixes := clitics[lang]
+		if len(suffixes) == 0 {
+			continue
+		}
+		all := slices.Clone(vs)
+		for _, v := range vs {
+			if strings.ContainsAny(strings.TrimSpace(v), " .-") {
+				continue
+			}
+			for _, c := range suffixes {
+				all = append(all, strings.TrimSpace(v)+strings.TrimSpace(c))
+			}
+		}
+		out[lang] = all
+	}
+	return out
+}
+
+// hasAccent reports whether folding changes a word beyond its case: it
+// has an accent or another mark folding drops.
+func hasAccent(w string) bool {
+	return strings.TrimSpace(foldString(w)) != strings.ToLower(strings.TrimSpace(w))
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -96,3 +96,47 @@ func TestParseLexiconSpecRejectsUnknownKeys(t *testing.T) {
 		t.Errorf("ParseLexiconSpec = %+v, %v", spec, err)
 	}
 }
+
+func TestCliticsExtendOneWordAskVerbsOfTheirLanguage(t *testing.T) {
+	spec := LexiconSpec{
+		AskVerbs:        Phrases{"es": {"escriba", "por favor envíe"}, "en": {"send"}},
+		Clitics:         Phrases{"es": {"nos"}},
+		IdentifierNouns: map[string]Phrases{"national_id": {"es": {"dni"}}},
+	}
+	l, err := CompileLexicon(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text string
+		want int
+	}{
+		{"Escríbanos su DNI.", 1},
+		{"Escriba su DNI.", 1},
+		{"Por favor envíenos su DNI.", 0}, // only one-word verbs take clitics
+		{"Sendnos your DNI.", 0},          // only the verbs of the clitics' language
+	}
+	for _, tt := range tests {
+		if got := len(l.Analyze(tt.text).Requests); got != tt.want {
+			t.Errorf("%q: %d requests, want %d", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestAccentedWordClassWordsMatchOnlyAccentedWords(t *testing.T) {
+	spec := LexiconSpec{
+		AskVerbs:        Phrases{"pt": {"informe"}},
+		IdentifierNouns: map[string]Phrases{"national_id": {"pt": {"nif"}}},
+		WordClasses:     map[string][]string{"copulas": {"é"}},
+	}
+	l, err := CompileLexicon(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(l.Analyze("Informe o seu NIF e a data de nascimento.").Requests); got != 1 {
+		t.Errorf("\"e\" (and) read as the copula \"é\": %d requests, want 1", got)
+	}
+	if got := len(l.Analyze("Informe se o seu NIF é o correto.").Requests); got != 0 {
+		t.Errorf("\"é\" not read as a copula: %d requests, want 0", got)
+	}
+}

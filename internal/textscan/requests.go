@@ -57,7 +57,7 @@ func (a *analysis) findRequests() {
 				continue
 			}
 			switch a.lex.phrases[h.phrase].kind {
-			case kindCue, kindAskVerb, kindReplyVerb, kindNeed, kindQuestion:
+			case kindCue, kindAskVerb, kindReplyVerb, kindNeed, kindNeedVerb, kindQuestion:
 				v.asks = append(v.asks, h)
 			case kindNotice:
 				v.notices = append(v.notices, h)
@@ -106,9 +106,9 @@ func (a *analysis) findRequests() {
 		v.exceptions = dropContained(v.exceptions)
 		v.idNouns = dropOverlapping(dropContained(v.idNouns), v.exceptions)
 		v.carriers = dropOverlapping(dropContained(v.carriers), v.exceptions)
-		v.addDescriptions(a.text)
+		v.addDescriptions(a.text, a.lex.phrases)
 		v.notices = dropContained(v.notices)
-		v.asks = dropOverlapping(dropContained(v.asks), v.notices)
+		v.asks = dropOverlapping(dropInside(v.asks), v.notices)
 		v.docNouns = dropOverlapping(dropContained(v.docNouns), v.exceptions)
 		// "photo ID" names a document; its "photo" captures nothing.
 		v.captures = dropOverlapping(dropOverlapping(v.captures, v.notices), v.docNouns)
@@ -121,29 +121,39 @@ func (a *analysis) findRequests() {
 // addDescriptions adds to idNouns every description of an identifier: a
 // number word followed within descriptionReach bytes by a carrier ("the 16
 // digits on the front of your card", "le numéro de votre passeport"), or
-// right after one ("your card's number"). It takes the carrier's type.
-func (v *clauseView) addDescriptions(text string) {
+// right after one ("your card's number"). It takes the carrier's type. A
+// number word inside a listed noun describes nothing the noun does not say,
+// unless a longer carrier of another type overlaps the noun's end: in "le numéro de votre
+// carte d'identité" the ID card, not the listed "numéro de votre carte",
+// says what the number is.
+func (v *clauseView) addDescriptions(text string, phrases []phrase) {
 	const descriptionReach = 40
 	if len(v.numbers) == 0 || len(v.carriers) == 0 {
 		return
 	}
-	added := false
+	nouns := v.idNouns // sorted, none inside another; descriptions go after
 	for _, n := range v.numbers {
-		if containedInSorted(n, v.idNouns) || overlapsAny(n, v.exceptions) {
+		if overlapsAny(n, v.exceptions) {
 			continue
+		}
+		inside, insideType := int32(-1), "" // the listed noun holding n
+		if b, ok := lastBefore(nouns, n.start+1); ok && b.end >= n.end {
+			inside, insideType = b.end, phrases[b.phrase].sub
 		}
 		for _, c := range v.carriers {
 			after := c.start >= n.end && c.start-n.end <= descriptionReach && !strings.ContainsAny(text[n.end:c.start], ",:;()")
 			before := c.end <= n.start && n.start-c.end <= 3
-			if after || before {
-				d := hit{phrase: c.phrase, start: min(n.start, c.start), end: max(n.end, c.end)}
-				v.idNouns = append(v.idNouns, d)
-				added = true
-				break
+			if !after && !before {
+				continue
 			}
+			if inside >= 0 && (c.end <= inside || c.start >= inside || phrases[c.phrase].sub == insideType) {
+				continue // the noun says it already, or the carrier stands apart
+			}
+			v.idNouns = append(v.idNouns, hit{phrase: c.phrase, start: min(n.start, c.start), end: max(n.end, c.end)})
+			break
 		}
 	}
-	if added {
+	if len(v.idNouns) > len(nouns) {
 		sortHits(v.idNouns)
 	}
 }
@@ -203,23 +213,33 @@ func (a *analysis) clauseRequests(c clause, v *clauseView) {
 }
 
 // asking returns the ask form of the clause that governs noun n: a request
-// cue, reply verb or need phrase anywhere in the clause, a question opener
-// in a question, or an ask verb whose subject is not the business. A noun
-// that a copula follows ("your IBAN is correct") is the subject of a
-// statement, which only a need phrase ("... is required") makes a request.
-// A number to be entered on a page, in an app or at a terminal the clause
-// names, or a thing to be brought or shown in person, is not asked of the
-// chat unless a reply verb asks for it there.
+// cue, reply verb or need phrase anywhere in the clause, a need verb whose
+// subject is the business, a question opener in a question, or an ask verb
+// whose subject is not the business. A noun that a copula follows ("your
+// IBAN is correct") is the subject of a statement, which only a need phrase
+// ("... is required") makes a request. An ask after the noun and a pause
+// that has an object of its own after it ("to open the account, send us a
+// photo of your ID") does not reach back to the noun. A number to be
+// entered on a page, in an app or at a terminal the clause names, or a
+// thing to be brought or shown in person, is not asked of the chat unless a
+// reply verb asks for it there.
 func (a *analysis) asking(c clause, v *clauseView, n hit) (hit, bool) {
 	subject := a.wordAfter(c, n.end)&wordCopula != 0
 	var found hit
 	ok, reply := false, false
 	for _, h := range v.asks {
+		if h.start >= n.end && a.pause(n.end, h.start) && v.objectAfter(h.end) {
+			continue
+		}
 		switch a.lex.phrases[h.phrase].kind {
 		case kindReplyVerb:
 			found, ok, reply = h, true, true
 		case kindNeed:
-			if !a.negatedWord(c, h.start) {
+			if !a.negatedWord(c, h) {
+				found, ok = h, true
+			}
+		case kindNeedVerb:
+			if a.businessSubject(c, h) && !a.negatedWord(c, h) {
 				found, ok = h, true
 			}
 		case kindCue:
@@ -231,7 +251,7 @@ func (a *analysis) asking(c clause, v *clauseView, n hit) (hit, bool) {
 				found, ok = h, true
 			}
 		case kindAskVerb:
-			if !subject && a.directive(c, h) {
+			if !subject && a.directive(c, h) && !a.modifier(h, n) {
 				found, ok = h, true
 			}
 		}
@@ -248,20 +268,46 @@ func (a *analysis) asking(c clause, v *clauseView, n hit) (hit, bool) {
 	return found, true
 }
 
+// modifier reports whether ask verb h is a verb noun standing right before
+// noun n, as part of a compound noun ("safe-drop PIN", "SMS code"): an
+// imperative takes a determiner before its object ("drop us your PIN").
+func (a *analysis) modifier(h, n hit) bool {
+	if n.start < h.end || strings.TrimLeft(a.text[h.end:n.start], " ") != "" {
+		return false
+	}
+	return a.lex.words[a.text[h.start:h.end]]&wordVerbNoun != 0
+}
+
+// objectAfter reports whether a noun, description part, document or
+// capture word starts at or after pos.
+func (v *clauseView) objectAfter(pos int32) bool {
+	for _, hs := range [...][]hit{v.idNouns, v.docNouns, v.captures, v.numbers, v.carriers} {
+		if len(hs) > 0 && hs[len(hs)-1].start >= pos {
+			return true
+		}
+	}
+	return false
+}
+
 // directive reports whether an ask verb asks the reader: not negated ("do
 // not send"), its subject not the business ("we will send", "wij sturen",
-// "sturen we") nor a statement ("will be sent").
+// "sturen we") nor a statement ("will be sent"), and not a noun ("via
+// WhatsApp", "in de app"). An object pronoun after the verb is no subject
+// ("écrivez-nous").
 func (a *analysis) directive(c clause, h hit) bool {
-	if a.wordAfter(c, h.end)&wordAgent != 0 {
+	if cl := a.wordAfter(c, h.end); cl&wordAgent != 0 && cl&wordObject == 0 {
 		return false
 	}
 	pos := h.start
-	for range 3 {
-		w, start := a.wordBefore(c, pos)
+	for i := range 3 {
+		start, end := a.wordBefore(c, pos)
 		if start < 0 {
 			return true
 		}
-		cl := a.lex.words[w]
+		cl := a.classAt(start, end)
+		if i == 0 && cl&wordDeterminer != 0 && a.lex.words[a.text[h.start:h.end]]&wordVerbNoun != 0 {
+			return false
+		}
 		switch {
 		case cl&(wordNegator|wordAgent|wordAuxiliary) != 0:
 			return false
@@ -273,41 +319,87 @@ func (a *analysis) directive(c clause, h hit) bool {
 	return true
 }
 
-// negatedWord reports whether one of the two words before pos is a negator.
-func (a *analysis) negatedWord(c clause, pos int32) bool {
-	for range 2 {
-		w, start := a.wordBefore(c, pos)
+// businessSubject reports whether one of the agents is the subject of the
+// need verb h: it stands before it, reading past modals, adverbs and
+// auxiliaries ("we will also need", "ich benötige"), or right after it
+// ("benötige ich", "brauchen wir").
+func (a *analysis) businessSubject(c clause, h hit) bool {
+	if a.wordAfter(c, h.end)&wordAgent != 0 {
+		return true
+	}
+	pos := h.start
+	for range 4 {
+		start, end := a.wordBefore(c, pos)
 		if start < 0 {
 			return false
 		}
-		if a.lex.words[w]&wordNegator != 0 {
+		cl := a.classAt(start, end)
+		switch {
+		case cl&wordAgent != 0:
 			return true
+		case cl&(wordModal|wordAdverb|wordAuxiliary|wordNegator) == 0:
+			return false
 		}
 		pos = start
 	}
 	return false
 }
 
-// wordBefore returns the word ending just before pos (over blanks only)
-// and its start, or start -1 at the clause start or a pause.
-func (a *analysis) wordBefore(c clause, pos int32) (string, int32) {
+// negatedWord reports whether one of the two words before h is a negator,
+// unless one of the restrictives follows h within two words: "il ne nous
+// manque que votre RIB" restricts, it does not negate.
+func (a *analysis) negatedWord(c clause, h hit) bool {
+	pos := h.start
+	for range 2 {
+		start, end := a.wordBefore(c, pos)
+		if start < 0 {
+			return false
+		}
+		if a.classAt(start, end)&wordNegator != 0 {
+			return !a.restricted(c, h.end)
+		}
+		pos = start
+	}
+	return false
+}
+
+// restricted reports whether one of the restrictives stands within two
+// words after pos.
+func (a *analysis) restricted(c clause, pos int32) bool {
+	for range 2 {
+		start, end := a.nextWord(c, pos)
+		if start < 0 {
+			return false
+		}
+		if a.classAt(start, end)&wordRestrictive != 0 {
+			return true
+		}
+		pos = end
+	}
+	return false
+}
+
+// wordBefore returns the word ending just before pos (over blanks only),
+// or start -1 at the clause start or a pause.
+func (a *analysis) wordBefore(c clause, pos int32) (start, end int32) {
 	s := a.text
 	i := pos
 	for i > c.start && s[i-1] == ' ' {
 		i--
 	}
-	end := i
+	end = i
 	for i > c.start && (isWordByte(s[i-1]) || s[i-1] == '\'') {
 		i--
 	}
 	if i == end {
-		return "", -1
+		return -1, -1
 	}
-	return s[i:end], i
+	return i, end
 }
 
-// wordAfter returns the classes of the word starting just after pos.
-func (a *analysis) wordAfter(c clause, pos int32) wordClass {
+// nextWord returns the word starting just after pos (over blanks only), or
+// start -1 at the clause end or a punctuation mark.
+func (a *analysis) nextWord(c clause, pos int32) (start, end int32) {
 	s := a.text
 	i := pos
 	for i < c.end && s[i] == ' ' {
@@ -318,47 +410,137 @@ func (a *analysis) wordAfter(c clause, pos int32) wordClass {
 		j++
 	}
 	if j == i {
+		return -1, -1
+	}
+	return i, j
+}
+
+// wordAfter returns the classes of the word starting just after pos.
+func (a *analysis) wordAfter(c clause, pos int32) wordClass {
+	start, end := a.nextWord(c, pos)
+	if start < 0 {
 		return 0
 	}
-	return a.lex.words[s[i:j]]
+	return a.classAt(start, end)
+}
+
+// classAt returns the word classes of the folded word [start, end). A
+// listed word with an accent counts only when the word was written with
+// one (or another character folding changed).
+func (a *analysis) classAt(start, end int32) wordClass {
+	w := a.text[start:end]
+	cl := a.lex.words[w]
+	if ac, ok := a.lex.accentWords[w]; ok && a.accented(start, end) {
+		cl |= ac
+	}
+	return cl
+}
+
+// accented reports whether the original text of the folded bytes [start,
+// end) holds a character outside ASCII.
+func (a *analysis) accented(start, end int32) bool {
+	if a.text == a.orig {
+		return false
+	}
+	sp := a.span(start, end)
+	w := a.orig[a.byteOffset(sp.Start):a.byteOffset(sp.End)]
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 // negated reports whether a notice governs noun n: one stands before it in
-// the clause with no pause between ("we will never ask you to share your
-// PIN"), or right after it ("uw pincode vragen wij nooit"). A comma, colon,
-// dash, bracket or "but" ends a notice's reach: "we never ask for your PIN,
-// but please send your IBAN" asks for the IBAN.
+// the clause and no ask opens a new part of the clause between them ("we
+// will never ask you to share your PIN, password or card number"), or one
+// stands right after it with no pause between ("uw pincode vragen wij
+// nooit"). "We never ask for your PIN, but please send your IBAN" asks for
+// the IBAN.
 func (a *analysis) negated(c clause, v *clauseView, n hit) bool {
-	if notice, ok := lastBefore(v.notices, n.start); ok && notice.end <= n.start && !a.reopened(v, notice.end, n.start) {
+	if notice, ok := lastBefore(v.notices, n.start); ok && notice.end <= n.start && !a.reopened(c, v, notice.end, n.start) {
 		return true
 	}
-	if notice, ok := firstFrom(v.notices, n.end); ok && notice.start-n.end <= 25 && !pause(a.text[n.end:notice.start]) {
+	if notice, ok := firstFrom(v.notices, n.end); ok && notice.start-n.end <= 25 && !a.pause(n.end, notice.start) {
 		return true
 	}
 	return false
 }
 
-// reopened reports whether an ask after a pause stands between a notice
-// (ending at from) and a noun (at to): "we never ask for your PIN, but
-// please send your IBAN". A list of nouns after one notice stays negated.
-func (a *analysis) reopened(v *clauseView, from, to int32) bool {
+// reopened reports whether an ask between a notice (ending at from) and a
+// noun (at to) opens a new part of the clause: a pause stands before it
+// with only openers, coordinators, modals and adverbs between ("…, but
+// please send", "…: could you send"), and no coordinator follows it (in
+// "never call, text or email you" the verbs are one list). A list of nouns
+// after one notice stays negated, and so does a verb-like word inside a
+// noun of the list ("mot de passe").
+func (a *analysis) reopened(c clause, v *clauseView, from, to int32) bool {
 	for _, h := range v.asks {
-		if h.start >= from && h.end <= to && pause(a.text[from:h.start]) {
+		if h.start >= from && h.end <= to && a.opensPart(from, h.start) && a.wordAfter(c, h.end)&wordCoordinator == 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// pause reports whether a stretch of folded text ends a notice's reach.
-func pause(s string) bool {
+// opensPart reports whether a pause stands between from and pos with only
+// openers, coordinators, modals and adverbs between it and pos.
+func (a *analysis) opensPart(from, pos int32) bool {
+	s := a.text
+	i := pos
+	for i > from {
+		for i > from && s[i-1] == ' ' {
+			i--
+		}
+		if i == from {
+			return false
+		}
+		switch s[i-1] {
+		case ',', ':', '(', ')':
+			return true
+		case '-':
+			if i-1 > from && s[i-2] == ' ' {
+				return true
+			}
+		}
+		end := i
+		for i > from && (isWordByte(s[i-1]) || s[i-1] == '\'') {
+			i--
+		}
+		if i == end {
+			return false
+		}
+		cl := a.classAt(i, end)
+		if cl&wordContrast != 0 {
+			return true
+		}
+		if cl&(wordOpener|wordCoordinator|wordModal|wordAdverb) == 0 {
+			return false
+		}
+	}
+	return false
+}
+
+// pause reports whether the folded text [from, to) ends a notice's reach:
+// it holds a comma, colon, bracket, dash or a contrasts word ("but").
+func (a *analysis) pause(from, to int32) bool {
+	s := a.text[from:to]
 	if strings.ContainsAny(s, ",:()") || strings.Contains(s, " - ") {
 		return true
 	}
-	for _, w := range []string{" but ", " maar ", " aber ", " pero ", " mas ", " mais ", " however "} {
-		if strings.Contains(" "+s+" ", w) {
+	for i := 0; i < len(s); {
+		for i < len(s) && !isWordByte(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && (isWordByte(s[j]) || s[j] == '\'') {
+			j++
+		}
+		if j > i && a.classAt(from+int32(i), from+int32(j))&wordContrast != 0 {
 			return true
 		}
+		i = j
 	}
 	return false
 }
@@ -468,6 +650,22 @@ func dropContained(hs []hit) []hit {
 			hs[n] = h
 			n++
 			maxEnd = h.end
+		}
+	}
+	return hs[:n]
+}
+
+// dropInside removes hits lying inside a longer hit of the same list but,
+// unlike dropContained, keeps hits of equal span: "need your" is both a
+// request cue and a need phrase, and each form is tried.
+func dropInside(hs []hit) []hit {
+	n := 0
+	maxEnd, maxStart := int32(-1), int32(-1)
+	for _, h := range hs {
+		if h.end > maxEnd || (h.end == maxEnd && h.start == maxStart) {
+			hs[n] = h
+			n++
+			maxEnd, maxStart = h.end, h.start
 		}
 	}
 	return hs[:n]

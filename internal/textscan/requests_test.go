@@ -94,6 +94,55 @@ func TestAnalyzeRequests(t *testing.T) {
 		{"doc/negated", "We will never ask for a photo of your passport.", ""},
 		{"doc/noun_without_capture_verb", "Remember to bring your passport to the airport.", ""},
 		{"doc/capture_without_document", "Please send us a photo of the damaged shoes.", ""},
+		// A notice's reach: a list of nouns stays negated, even with a
+		// verb-like word inside one of them ("mot de passe"); an ask that
+		// opens a new part of the clause after a pause reopens it.
+		{"fr/negated_list_with_compound_noun", "Nous ne vous demanderons jamais votre code PIN, mot de passe ou numéro de carte par WhatsApp.", ""},
+		{"en/negated_list", "We will never ask for your PIN, password, or card number.", ""},
+		{"en/reopened_by_modal_ask", "We never ask for your PIN, but could you send us your IBAN?", "bank_account"},
+		{"nl/reopened_by_contrast", "Wij vragen nooit om uw pincode, maar stuur ons wel uw IBAN.", "bank_account"},
+		{"en/not_reopened_mid_list", "We will never ask for your PIN, card type or security code.", ""},
+		// A longer carrier of another type overlapping a listed noun's end
+		// says what the number is.
+		{"fr/id_card_number_not_payment_card", "Veuillez indiquer le numéro de votre carte d'identité.", "national_id"},
+		{"fr/bank_card_number_stays_payment_card", "Veuillez indiquer le numéro de votre carte bancaire.", "payment_card"},
+		{"es/credit_card_number_stays_payment_card", "Envíenos el número de tarjeta de crédito.", "payment_card"},
+		// Need verbs with the business as subject, in either word order.
+		{"de/need_verb_inverted", "Für die Auszahlung benötige ich Ihre vollständige Bankverbindung.", "bank_account"},
+		{"en/need_verb_with_auxiliaries", "We will also need your passport number.", "national_id"},
+		{"en/need_verb_not_the_business", "Do you need a new PIN for your card?", ""},
+		{"en/need_verb_negated", "We don't need your card number for this.", ""},
+		// "ne … que" restricts; "ne … pas" negates.
+		{"fr/restrictive_ne_que", "Il ne nous manque plus que votre RIB.", "bank_account"},
+		{"fr/negated_ne_pas", "Il ne nous manque pas votre RIB.", ""},
+		// Clitics glued to an imperative, object pronouns after it.
+		{"es/clitic_glued", "Para desbloquear su tarjeta, escríbanos aquí el PIN.", "payment_card"},
+		{"fr/object_pronoun_after_verb", "Pour débloquer votre carte, écrivez-nous votre code confidentiel.", "payment_card"},
+		{"nl/subject_after_verb", "Zodra de pas klaar is, sturen we je pincode per post.", ""},
+		// An accented copula matches only when written with its accent.
+		{"pt/and_is_not_is", "Por favor, informe o seu NIF e a data de nascimento.", "national_id"},
+		{"pt/accented_copula", "Confirme se o seu NIF é o correto.", ""},
+		{"es/preposition_a_is_no_copula", "Envíe su DNI a nuestro correo.", "national_id"},
+		// An ask after a pause with an object of its own does not reach back.
+		{"es/ask_after_pause_keeps_its_object", "Para abrir la cuenta, envíenos una foto de su DNI.", "document"},
+		// A verb of a list under one negation does not reopen it.
+		{"en/negated_verb_list", "We will never call, text or email you to ask for your card PIN.", ""},
+		// Modal questions and "may I have".
+		{"nl/may_i_have", "Mag ik uw burgerservicenummer?", "national_id"},
+		{"en/modal_question", "Could you let me have your driving licence number?", "national_id"},
+		{"en/modal_question_partial", "Can you confirm the card ending in 1234?", ""},
+		// A verb noun after a determiner is a noun.
+		{"es/verb_noun_after_determiner", "Puede cambiar su número de cuenta desde la app.", ""},
+		{"en/verb_noun_after_preposition", "Our agent will reply via WhatsApp about your new card PIN.", ""},
+		{"en/verb_noun_as_verb", "WhatsApp us your IBAN for the refund.", "bank_account"},
+		// "Someone asks" is a fraud warning.
+		{"nl/someone_asks", "Vraagt iemand via WhatsApp om je pincode? Dat is altijd oplichting.", ""},
+		// A verb noun right before the noun is part of a compound.
+		{"en/verb_noun_modifier", "Your courier needs a 4-digit safe-drop PIN for the locker.", ""},
+		{"en/verb_noun_imperative", "Drop us your PIN here.", "payment_card"},
+		// "Which …?" questions.
+		{"nl/which_question", "Naar welk rekeningnummer mogen we het bedrag terugstorten?", "bank_account"},
+		{"en/which_question_not_an_identifier", "Which order number is this about?", ""},
 		// Several clauses, several types
 		{"multi/two_types", "What is your IBAN? And please send us your card number.", "bank_account,payment_card"},
 	}

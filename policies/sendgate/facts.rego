@@ -32,24 +32,32 @@ business_initiated if not window_open
 # marketing: the message is promotional.
 marketing if input.message.category == "CATEGORY_MARKETING"
 
-# has_opt_in: the caller holds an opt-in record that is already in force.
-# An opted_in_at later than send_time (beyond the clock skew) is not yet
-# valid and counts as no opt-in.
-has_opt_in if {
+# has_opt_in: an opt-in record is in force, the request's (or the ledger's,
+# see ledger.rego).
+has_opt_in if request_opt_in
+
+# request_opt_in: the caller holds an opt-in record that is already in
+# force: given at or before send_time, or within the clock skew after it. A
+# later opted_in_at is not yet valid and counts as no opt-in.
+request_opt_in if {
+	is_number(input.consent.opted_in_at)
+	input.consent.opted_in_at <= input.send_time
+} else if {
 	is_number(input.consent.opted_in_at)
 	input.consent.opted_in_at <= input.send_time + clock_skew_ns
 }
 
-# opted_out: an opt-out is on record that no later opt-in superseded (an opt-out
-# at the same instant as the opt-in wins). An opt-out dated in the future
-# still counts: it fails safe.
+# opted_out: the request's record holds an opt-out that no later opt-in of
+# the same record superseded (an opt-out at the same instant as the opt-in
+# wins). An opt-out dated in the future still counts: it fails safe.
+# ledger.rego has the ledger's.
 opted_out if {
 	is_number(input.consent.opted_out_at)
-	not has_opt_in
+	not request_opt_in
 }
 
 opted_out if {
-	has_opt_in
+	request_opt_in
 	input.consent.opted_out_at >= input.consent.opted_in_at
 }
 
@@ -60,9 +68,12 @@ wrote_after_opt_out if {
 	input.conversation.last_inbound_at > input.consent.opted_out_at
 }
 
-# opt_out_applies: the opt-out blocks this message. A recipient who writes
-# again may get replies, but never marketing.
-opt_out_applies if {
+# opt_out_applies: an opt-out blocks this message (the request's here; the
+# ledger's and an erasure in ledger.rego). A recipient who writes again may
+# get replies, but never marketing.
+opt_out_applies if request_opt_out_applies
+
+request_opt_out_applies if {
 	opted_out
 	not opt_out_lifted
 }
@@ -77,21 +88,19 @@ opt_in_needed if business_initiated
 
 opt_in_needed if marketing
 
-# wording_names_whatsapp: the opt-in says it is for WhatsApp messages, or the
+# wording_names_whatsapp: the opt-in (the request's, else the ledger's: see
+# opt_in_text) says it is for WhatsApp messages, or the
 # bundle does not require that (the 2022 rule, later relaxed by Meta).
 # sendgate.text.mentions matches whole words after NFKC, case and accent
 # folding: "whats app" names WhatsApp, "whatsappening" does not.
 wording_names_whatsapp if config.optin_must_name_whatsapp == false
 
-wording_names_whatsapp if {
-	some name in config.optin_whatsapp_names
-	sendgate.text.mentions(input.consent.wording, name)
-}
+wording_names_whatsapp if sendgate.text.mentions(opt_in_text, config.optin_whatsapp_names)
 
 # wording_names_business: the opt-in names the business as it signs its
 # messages, on word boundaries: "cafe zoe" names "Café Zoë", "receiving"
 # does not name "ING".
-wording_names_business if sendgate.text.mentions(input.consent.wording, input.business.display_name)
+wording_names_business if sendgate.text.mentions(opt_in_text, input.business.display_name)
 
 # opt_in_wording_valid: the wording says what the person agreed to.
 opt_in_wording_valid if {
@@ -122,35 +131,31 @@ government_area := object.get(config.government_area_aliases, key, key) if {
 # government_enrolled: the business joined Meta's government program.
 government_enrolled if input.business.government_program.enrolled == true
 
-# findings is the Go text analysis of the message body (computed once).
-findings := sendgate.text.analyze(input.message.text)
+# findings is the Go text analysis of the message body (computed once), read
+# in its template's language. It depends on the message alone, the same for
+# every recipient. findings.language is that language, else the one the
+# text's lexicon words point to ("" when they point nowhere), and
+# findings.promotions holds only the promotional signals of that language
+# and those of none ("-20%"), or every signal when the language is unknown:
+# a Spanish "sale" departs; it is no English sale.
+findings := sendgate.text.analyze(input.message.text, template_language)
 
-# message_language is the language the message is written in: its
-# template's language, else the recipient's locale, else the language the
-# text's lexicon words point to ("" when they point nowhere).
-message_language := language_code(input.message.template.language) if {
-	language_code(input.message.template.language) != ""
-} else := language_code(input.recipient.locale) if {
-	language_code(input.recipient.locale) != ""
-} else := findings.language
+# template_language is the language of the message's template; "" without one.
+default template_language := ""
 
-# language_code is the language of a tag: "pt_BR" and "pt-BR" are "pt".
-language_code(tag) := lower(substring(trim_space(tag), 0, 2))
+template_language := input.message.template.language
 
-# promotions are the promotional signals in the message's own language (a
-# Spanish "sale" departs; it is no English sale). A signal of no particular
-# language ("-20%") counts in any, and so does every signal when the
-# language is unknown.
-promotions := [p |
-	some p in findings.promotions
-	in_message_language(p)
-]
+# promotions are the promotional signals in the message's own language: its
+# template's language, else the recipient's locale ("pt_BR" is
+# Portuguese), else the language of the text's words.
+promotions := findings.promotions if {
+	trim_space(template_language) != ""
+} else := sendgate.text.analyze(input.message.text, recipient_locale).promotions
 
-in_message_language(p) if count(p.languages) == 0
+# recipient_locale is the recipient's locale; "" when not given.
+default recipient_locale := ""
 
-in_message_language(_) if message_language == ""
-
-in_message_language(p) if message_language in p.languages
+recipient_locale := input.recipient.locale
 
 # own_account: the identifier is one of the business's own account numbers
 # (businesses.<id>.own_accounts), which an invoice may show.

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/sendgate/sendgate/bench/load"
+	"github.com/sendgate/sendgate/internal/workload"
 )
 
 func main() {
@@ -36,6 +37,10 @@ func main() {
 			fatal(err)
 		}
 		fmt.Println()
+		if err := load.DecideTrafficMarkdownTable(os.Stdout, b); err != nil {
+			fatal(err)
+		}
+		fmt.Println()
 	}
 	runs := map[string]*load.Result{}
 	for _, f := range files {
@@ -51,6 +56,18 @@ func main() {
 	}
 	if err := load.MarkdownTable(os.Stdout, runs); err != nil {
 		fatal(err)
+	}
+	var traffics []string
+	for _, t := range workload.TrafficNames {
+		if runs["pdp-"+load.RunClosed+"-"+t] != nil || runs["echo-"+load.RunClosed+"-"+t] != nil {
+			traffics = append(traffics, t)
+		}
+	}
+	if len(traffics) > 0 {
+		fmt.Println()
+		if err := load.TrafficTable(os.Stdout, runs, traffics); err != nil {
+			fatal(err)
+		}
 	}
 }
 

@@ -11,6 +11,8 @@
 //	go run ./bench/cmd/decisions > new.txt              # on each tree
 //	go run ./bench/cmd/decisions -bundle policies -n 20000 > new.txt
 //	cmp old.txt new.txt
+//	go run ./bench/cmd/decisions -whole > whole.txt    # without the message cache
+//	cmp new.txt whole.txt
 package main
 
 import (
@@ -37,6 +39,7 @@ func main() {
 	dir := flag.String("bundle", "", "bundle directory (default: the embedded default bundle)")
 	n := flag.Int("n", 6000, "generated requests per configuration")
 	seed := flag.Uint64("seed", 1, "seed of the generated requests")
+	whole := flag.Bool("whole", false, "evaluate the whole decision for every request, without the message cache (the output must not change)")
 	flag.Parse()
 
 	reqs := workload.DecisionRequests(*seed, *n)
@@ -49,7 +52,7 @@ func main() {
 		if err := c.Apply(b); err != nil {
 			fatal(err)
 		}
-		p, err := engine.Compile(context.Background(), b)
+		p, err := engine.CompileWith(context.Background(), b, engine.CompileOptions{WholeDecisions: *whole})
 		if err != nil {
 			fatal(err)
 		}

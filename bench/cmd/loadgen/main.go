@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,14 +47,26 @@ func main() {
 	flag.StringVar(&cfg.RPC, "rpc", load.RPCCheck, "check or batch")
 	flag.IntVar(&cfg.BatchSize, "batch-size", 100, "batch: requests per CheckBatch call")
 	mix := flag.String("mix", "", "JSONL file of CheckRequests (protojson) or corpus cases with a request field; default: built-in mix")
+	traffic := flag.String("traffic", "", "send a generated traffic instead of the mix: "+strings.Join(workload.TrafficNames, ", ")+" (10,000 requests, sent in turn)")
 	flag.BoolVar(&cfg.UniqueText, "unique-text", false, "make every text unique so no text cache can answer")
 	flag.IntVar(&cfg.ServerPID, "server-pid", 0, "server process to report CPU and memory of")
 	asJSON := flag.Bool("json", false, "print the result as JSON")
 	flag.Parse()
 
-	if *mix == "" {
+	switch {
+	case *traffic != "" && *mix != "":
+		fatal(fmt.Errorf("-traffic and -mix exclude each other"))
+	case *traffic != "":
+		make, ok := workload.Traffics[*traffic]
+		if !ok {
+			fatal(fmt.Errorf("unknown traffic %q: want one of %s", *traffic, strings.Join(workload.TrafficNames, ", ")))
+		}
+		for i, req := range make(1, 10000) {
+			cfg.Mix = append(cfg.Mix, workload.MixItem{Name: fmt.Sprint(*traffic, "-", i), Request: req})
+		}
+	case *mix == "":
 		cfg.Mix = workload.DefaultMix()
-	} else {
+	default:
 		items, err := workload.ReadMixFile(*mix)
 		if err != nil {
 			fatal(err)

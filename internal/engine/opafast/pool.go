@@ -33,16 +33,18 @@ type PoolOptions struct {
 	// Workers is how many evaluations run at once; zero means GOMAXPROCS.
 	Workers int
 	// MaxQueue is how many calls may wait for a worker; zero means
-	// DefaultMaxQueue.
+	// QueuePerWorker for each worker.
 	MaxQueue int
 	// OnPanic is told of a panic in work whose caller had already gone;
 	// a panic in work whose caller waits is raised again in the caller.
 	OnPanic func(any)
 }
 
-// DefaultMaxQueue is the default length of a pool's queue: at 100 to 200 µs
-// a decision on two cores, a full queue is drained in about 10 ms.
-const DefaultMaxQueue = 128
+// QueuePerWorker sizes a pool's queue by default: at 100 to 200 µs a
+// decision, a full queue is drained in a few milliseconds, so a call that
+// is admitted waits little longer than at capacity, and the rest are
+// refused at once.
+const QueuePerWorker = 16
 
 // NewPool returns a pool; its workers start with the first work.
 func NewPool(o PoolOptions) *Pool {
@@ -50,7 +52,7 @@ func NewPool(o PoolOptions) *Pool {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	if o.MaxQueue <= 0 {
-		o.MaxQueue = DefaultMaxQueue
+		o.MaxQueue = QueuePerWorker * o.Workers
 	}
 	return &Pool{workers: o.Workers, queue: make(chan *job, o.MaxQueue), onPanic: o.OnPanic}
 }

@@ -88,6 +88,7 @@ deny contains reason if {
 #   code: category.marketing_paused_region
 deny contains reason if {
 	input.message.category == "CATEGORY_MARKETING"
+	strings.any_prefix_match(trim_prefix(input.recipient.phone, "+"), data.sendgate.config.marketing_paused_calling_codes)
 	some code in data.sendgate.config.marketing_paused_calling_codes
 	startswith(input.recipient.phone, concat("", ["+", code]))
 	reason := {

@@ -23,8 +23,8 @@ deny contains reason if {
 	reason := {
 		"code": "consent.missing",
 		"message": sprintf(
-			"No opt-in is on record for this recipient. Collect an opt-in to WhatsApp messages from %s before sending business-initiated or marketing messages.",
-			[input.business.display_name],
+			"No opt-in is on record for this recipient%s. Collect an opt-in to WhatsApp messages from %s before sending business-initiated or marketing messages.",
+			[missing_where, input.business.display_name],
 		),
 	}
 }
@@ -40,15 +40,20 @@ deny contains reason if {
 #   code: consent.opted_out
 deny contains reason if {
 	is_number(input.consent.opted_out_at)
-	facts.opt_out_applies
+	facts.request_opt_out_applies
 	reason := {
 		"code": "consent.opted_out",
 		"message": sprintf(
-			"The recipient opted out at %s. Do not message them until they opt in again; only once they write to you first may you reply, and never with marketing.",
-			[time.format(input.consent.opted_out_at)],
+			"The recipient opted out at %s%s. Do not message them until they opt in again; only once they write to you first may you reply, and never with marketing.",
+			[time.format(input.consent.opted_out_at), facts.source_note("request")],
 		),
 	}
 }
+
+# missing_where says where no opt-in was found, once a ledger is in use.
+default missing_where := ""
+
+missing_where := ", neither in the request nor in sendgate's consent ledger" if facts.ledger_used
 
 # METADATA
 # title: Opt-in wording is empty or does not name WhatsApp or the business
@@ -72,18 +77,18 @@ deny contains reason if {
 invalid_reason := {
 	"code": "consent.invalid",
 	"message": sprintf(
-		"The opt-in record has no wording. Store the exact text the person agreed to; it must name WhatsApp and %s.",
-		[input.business.display_name],
+		"The opt-in record%s has no wording. Store the exact text the person agreed to; it must name WhatsApp and %s.",
+		[facts.source_note(facts.opt_in_source), input.business.display_name],
 	),
 } if {
-	trim_space(input.consent.wording) == ""
+	trim_space(facts.opt_in_text) == ""
 } else := {
 	"code": "consent.invalid",
 	"message": sprintf(
-		"The opt-in wording does not name %s. Collect a new opt-in in which the person agrees to WhatsApp messages from %s.",
-		[concat(" or ", wording_gaps), input.business.display_name],
+		"The opt-in wording%s does not name %s. Collect a new opt-in in which the person agrees to WhatsApp messages from %s.",
+		[facts.source_note(facts.opt_in_source), concat(" or ", wording_gaps), input.business.display_name],
 	),
-	"evidence": substring(input.consent.wording, 0, 200),
+	"evidence": substring(facts.opt_in_text, 0, 200),
 }
 
 # wording_gaps names what the opt-in wording fails to mention.

@@ -31,4 +31,15 @@ deny contains reason if {
 # last_heard says when the recipient last wrote, for the message.
 default last_heard := "the recipient has not written to you"
 
-last_heard := sprintf("the recipient last wrote at %s", [time.format(input.conversation.last_inbound_at)])
+last_heard := sprintf("the recipient last wrote at %s%s", [time.format(facts.last_inbound.at), heard_where])
+
+# heard_where names the source of the latest inbound message, once a ledger
+# is in use.
+default heard_where := ""
+
+heard_where := " (per the request's conversation)" if {
+	facts.ledger_used
+	facts.last_inbound.source == "request"
+}
+
+heard_where := " (recorded in sendgate's consent ledger)" if facts.last_inbound.source == "ledger"
