@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -213,19 +215,111 @@ func TestLoadRefusesMissingRevision(t *testing.T) {
 	}
 }
 
-func TestHMACKeyInferred(t *testing.T) {
+func TestHMACKeyMarked(t *testing.T) {
 	secret := filepath.Join(t.TempDir(), "secret")
 	if err := os.WriteFile(secret, []byte("s3cret-s3cret-s3cret-s3cret-s3cret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tarball := minimalTarball(t, "hmac-1", &bundles.Key{File: secret})
-	vc, err := bundles.NewVerificationConfig(bundles.Key{File: secret})
+	key := bundles.ParseKeySpec("hmac:" + secret)
+	tarball := minimalTarball(t, "hmac-1", &key)
+	vc, err := bundles.NewVerificationConfig(key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := bundles.Load(unpack(t, tarball), bundles.LoadOptions{Verification: vc}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestParseKeySpec(t *testing.T) {
+	for spec, want := range map[string]bundles.Key{
+		"k.pem":               {File: "k.pem"},
+		"2025=k.pem":          {ID: "2025", File: "k.pem"},
+		"hmac:secret":         {File: "secret", HMAC: true},
+		"2025=hmac:secret":    {ID: "2025", File: "secret", HMAC: true},
+		"/etc/keys/a=b.pem":   {File: "/etc/keys/a=b.pem"},
+		"hmac:/etc/a=b":       {File: "/etc/a=b", HMAC: true},
+		"id=hmac:/etc/a=b.pw": {ID: "id", File: "/etc/a=b.pw", HMAC: true},
+	} {
+		if got := bundles.ParseKeySpec(spec); got != want {
+			t.Errorf("ParseKeySpec(%q) = %+v, want %+v", spec, got, want)
+		}
+	}
+}
+
+// TestVerificationKeysMustBePEMPublicKeys: a verification key that is not a
+// PEM public key is refused, naming the file, instead of being taken as an
+// HMAC secret. Before, a DER public key became the secret of HS256, so
+// anyone holding the public key could sign bundles that verified.
+func TestVerificationKeysMustBePEMPublicKeys(t *testing.T) {
+	dir := t.TempDir()
+	kp := newRSAKeys(t, dir)
+	block, _ := pem.Decode(mustRead(t, kp.pub))
+	der := filepath.Join(dir, "public.der")
+	writeFile(t, der, string(block.Bytes))
+	garbage := filepath.Join(dir, "garbage")
+	writeFile(t, garbage, "not a key at all")
+
+	// The attack: a bundle signed HS256 with the DER file's bytes as secret.
+	forged := minimalTarball(t, "forged-1", &bundles.Key{File: der, HMAC: true})
+	if _, err := bundles.NewVerificationConfig(bundles.Key{File: der}); err == nil || !strings.Contains(err.Error(), der) {
+		t.Fatalf("a DER public key was accepted (err %v); the forged bundle would verify", err)
+	}
+	// Marked as the secret it is, the same file does verify it: the refusal
+	// above is about the key's format, not the bundle.
+	vc, err := bundles.NewVerificationConfig(bundles.Key{File: der, HMAC: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bundles.Load(unpack(t, forged), bundles.LoadOptions{Verification: vc}); err != nil {
+		t.Fatal(err)
+	}
+
+	for name, tc := range map[string]struct {
+		key  bundles.Key
+		want string
+	}{
+		"der_public_key":       {bundles.Key{File: der}, "not a PEM public key"},
+		"pem_private_key":      {bundles.Key{File: kp.priv}, "is a private key"},
+		"garbage":              {bundles.Key{File: garbage}, "not a PEM public key"},
+		"rsa_key_as_es256":     {bundles.Key{File: kp.pub, Algorithm: "ES256"}, "cannot be used with ES256"},
+		"hmac_secret_as_rs256": {bundles.Key{File: garbage, HMAC: true, Algorithm: "RS256"}, "cannot be used with RS256"},
+		"missing_file":         {bundles.Key{File: filepath.Join(dir, "missing.pem")}, "missing.pem"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := bundles.NewVerificationConfig(tc.key)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.key.File) {
+				t.Fatalf("err = %v, want one naming %s and saying %q", err, tc.key.File, tc.want)
+			}
+		})
+	}
+	if _, err := bundles.NewVerificationConfig(bundles.Key{File: kp.pub, Algorithm: "PS256"}); err != nil {
+		t.Fatalf("an RSA key with PS256: %v", err)
+	}
+}
+
+func TestSigningKeysMustBePEMPrivateKeys(t *testing.T) {
+	dir := t.TempDir()
+	kp := newRSAKeys(t, dir)
+	for name, key := range map[string]bundles.Key{
+		"public_key":      {File: kp.pub},
+		"unmarked_secret": {File: filepath.Join("testdata", "minimal", "sendgate", "data.json")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := bundles.Build(minimalDir, bundles.BuildOptions{Revision: "r", Signing: &key}); err == nil || !strings.Contains(err.Error(), key.File) {
+				t.Fatalf("err = %v, want a refusal naming %s", err, key.File)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // countingVerifier is OPA's default signature verifier, counting its calls.

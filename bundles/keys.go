@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -19,26 +20,37 @@ import (
 // signing or verification key.
 const DefaultKeyID = "default"
 
-// Key names a signing or verification key: a PEM file (or an HMAC secret
-// file for the HS algorithms), the JWS algorithm, and the key id carried in
-// the signature.
+// Key names a signing or verification key: a PEM file, or a file holding an
+// HMAC secret when marked so (hmac:FILE), the JWS algorithm, and the key id
+// carried in the signature.
 type Key struct {
 	// ID is the key id; empty means DefaultKeyID.
 	ID string
-	// File is the path of the PEM file (or HMAC secret).
+	// File is the path of the PEM file (or of the HMAC secret).
 	File string
+	// HMAC marks File as an HMAC secret for the HS algorithms. A key not
+	// marked so must be a PEM key: a file that is not PEM is refused rather
+	// than taken as a secret, so that a public key in the wrong format
+	// cannot turn into a shared secret anyone holding it can sign with.
+	HMAC bool
 	// Algorithm is a JWS algorithm such as RS256, PS256, ES256 or HS256;
 	// empty means inferred from the key (RSA: RS256, EC: ES256/384/512 by
-	// curve, Ed25519: EdDSA).
+	// curve, Ed25519: EdDSA, HMAC secret: HS256).
 	Algorithm string
 }
 
-// ParseKeySpec parses a key flag: "FILE" or "ID=FILE".
+// hmacPrefix marks a key file as an HMAC secret.
+const hmacPrefix = "hmac:"
+
+// ParseKeySpec parses a key flag: "FILE", "hmac:FILE", "ID=FILE" or
+// "ID=hmac:FILE".
 func ParseKeySpec(spec string) Key {
+	var k Key
 	if id, file, ok := strings.Cut(spec, "="); ok && id != "" && !strings.ContainsAny(id, `/\`) {
-		return Key{ID: id, File: file}
+		k.ID, spec = id, file
 	}
-	return Key{File: spec}
+	k.File, k.HMAC = strings.CutPrefix(spec, hmacPrefix)
+	return k
 }
 
 // NewVerificationConfig builds OPA's verification configuration from public
@@ -51,7 +63,7 @@ func NewVerificationConfig(ks ...Key) (*bundle.VerificationConfig, error) {
 	}
 	pub := make(map[string]*keys.Config, len(ks))
 	for _, k := range ks {
-		data, alg, err := readKey(k)
+		data, alg, err := readKey(k, false)
 		if err != nil {
 			return nil, err
 		}
@@ -75,7 +87,7 @@ func NewVerificationConfig(ks ...Key) (*bundle.VerificationConfig, error) {
 
 // NewSigningConfig builds OPA's signing configuration from a private key.
 func NewSigningConfig(k Key) (*bundle.SigningConfig, string, error) {
-	data, alg, err := readKey(k)
+	data, alg, err := readKey(k, true)
 	if err != nil {
 		return nil, "", err
 	}
@@ -83,33 +95,74 @@ func NewSigningConfig(k Key) (*bundle.SigningConfig, string, error) {
 	if id == "" {
 		id = DefaultKeyID
 	}
+	if k.HMAC {
+		// OPA takes a signing key that is not PEM for the name of a file
+		// (and fails on a secret holding a NUL byte), so name the file.
+		data = k.File
+	}
 	return bundle.NewSigningConfig(data, alg, ""), id, nil
 }
 
-func readKey(k Key) (data, alg string, err error) {
+// readKey reads a key file and settles its algorithm. A key not marked as an
+// HMAC secret must be a PEM key of the kind asked for (a private key to sign,
+// a public key or certificate to verify), and the algorithm must suit it.
+func readKey(k Key, private bool) (data, alg string, err error) {
 	raw, err := os.ReadFile(k.File)
 	if err != nil {
 		return "", "", fmt.Errorf("read key: %w", err)
 	}
 	alg = k.Algorithm
-	if alg == "" {
-		alg, err = inferAlgorithm(raw)
-		if err != nil {
-			return "", "", fmt.Errorf("key %s: %w", k.File, err)
+	if k.HMAC {
+		if alg == "" {
+			alg = "HS256"
 		}
+		if !strings.HasPrefix(alg, "HS") {
+			return "", "", fmt.Errorf("key %s: an HMAC secret (hmac:) cannot be used with %s", k.File, alg)
+		}
+		if len(raw) == 0 {
+			return "", "", fmt.Errorf("key %s: the HMAC secret is empty", k.File)
+		}
+		return string(raw), alg, nil
+	}
+	family, err := keyFamily(raw, private)
+	if err != nil {
+		return "", "", fmt.Errorf("key %s: %w", k.File, err)
+	}
+	if alg == "" {
+		alg = family
 	}
 	if !keys.IsSupportedAlgorithm(alg) {
 		return "", "", fmt.Errorf("key %s: unsupported signing algorithm %q", k.File, alg)
 	}
+	if !algorithmFits(alg, family) {
+		return "", "", fmt.Errorf("key %s: a %s key cannot be used with %s", k.File, family, alg)
+	}
 	return string(raw), alg, nil
 }
 
-// inferAlgorithm picks the usual JWS algorithm for a PEM key; a file that
-// is not PEM is taken as an HMAC secret.
-func inferAlgorithm(raw []byte) (string, error) {
+// algorithmFits reports whether alg is of the family of family, the
+// algorithm inferred from the key: RS256 admits the RS and PS algorithms,
+// ES256/384/512 only themselves (the curve fixes the hash), EdDSA itself.
+func algorithmFits(alg, family string) bool {
+	switch {
+	case family == "RS256":
+		return strings.HasPrefix(alg, "RS") || strings.HasPrefix(alg, "PS")
+	default:
+		return alg == family
+	}
+}
+
+// keyFamily checks that raw is a PEM key of the wanted kind and returns the
+// usual JWS algorithm for it. Anything else (DER, a private key where a
+// public one is wanted, text) is refused: an HMAC secret must be marked
+// with hmac:.
+func keyFamily(raw []byte, private bool) (string, error) {
 	block, _ := pem.Decode(raw)
 	if block == nil {
-		return "HS256", nil
+		if private {
+			return "", errors.New("not a PEM private key (an HMAC secret is given as hmac:FILE)")
+		}
+		return "", errors.New("not a PEM public key or certificate (an HMAC secret is given as hmac:FILE)")
 	}
 	var key any
 	var err error
@@ -135,18 +188,34 @@ func inferAlgorithm(raw []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("parse PEM key: %w", err)
 	}
+	isPrivate := false
+	var alg string
 	switch k := key.(type) {
-	case *rsa.PublicKey, *rsa.PrivateKey:
-		return "RS256", nil
+	case *rsa.PublicKey:
+		alg = "RS256"
+	case *rsa.PrivateKey:
+		alg, isPrivate = "RS256", true
 	case *ecdsa.PublicKey:
-		return ecAlgorithm(k.Curve)
+		alg, err = ecAlgorithm(k.Curve)
 	case *ecdsa.PrivateKey:
-		return ecAlgorithm(k.Curve)
-	case ed25519.PublicKey, ed25519.PrivateKey:
-		return "EdDSA", nil
+		alg, err = ecAlgorithm(k.Curve)
+		isPrivate = true
+	case ed25519.PublicKey:
+		alg = "EdDSA"
+	case ed25519.PrivateKey:
+		alg, isPrivate = "EdDSA", true
 	default:
 		return "", fmt.Errorf("unsupported key type %T", key)
 	}
+	switch {
+	case err != nil:
+		return "", err
+	case private && !isPrivate:
+		return "", fmt.Errorf("a %s is not a private key: signing needs the private key", block.Type)
+	case !private && isPrivate:
+		return "", fmt.Errorf("a %s is a private key: give the public key (openssl pkey -pubout) to verify with", block.Type)
+	}
+	return alg, nil
 }
 
 func ecAlgorithm(c elliptic.Curve) (string, error) {

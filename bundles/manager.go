@@ -29,6 +29,14 @@ type Hooks struct {
 	// Test runs the bundle's own Rego tests; an error refuses the bundle.
 	// Optional.
 	Test func(ctx context.Context, b *bundle.Bundle) error
+	// Prepare is called before a bundle is parsed, compiled and tested, and
+	// the function it returns after, e.g. to give the garbage collector
+	// room meanwhile. Optional.
+	Prepare func() (done func())
+	// Bench decides sample requests with the compiled policy set before it
+	// serves; an error (say, a decision over the time limit) refuses the
+	// bundle at StageBench. It runs even when SkipTests is set. Optional.
+	Bench func(ctx context.Context, c Compiled) error
 	// Activate swaps the policy set in; it must not block on Checks in
 	// flight. Required.
 	Activate func(c Compiled)
@@ -53,12 +61,19 @@ type Config struct {
 	DataDir string
 	// SkipTests activates bundles without running their own tests.
 	SkipTests bool
+	// MaxRules refuses bundles with more rules than this, tests included
+	// (<= 0: no limit): compiling takes time and memory in proportion.
+	MaxRules int
 	// PollInterval re-fetches the source this often; 0 means 30s for HTTP
 	// sources and no polling for watched directory and file sources.
 	PollInterval time.Duration
 	// SettleDelay waits for file-system changes to settle before reloading
 	// (default 250ms).
 	SettleDelay time.Duration
+	// SettleMax bounds that wait while changes keep coming faster than
+	// SettleDelay, so that they cannot hold activation off (default 8 ×
+	// SettleDelay).
+	SettleMax time.Duration
 	// RetryMin and RetryMax bound the backoff between fetches while the
 	// source fails or nothing serves (defaults 1s and 30s).
 	RetryMin, RetryMax time.Duration
@@ -72,8 +87,8 @@ type Config struct {
 }
 
 // Manager runs the activation pipeline — fetch, size limit, signature
-// verification, parse, compile, the bundle's own tests, atomic swap,
-// persistence of the last good bundle — on start-up, file-system changes,
+// verification, parse, compile, the bundle's own tests, a bench of sample
+// decisions, atomic swap, persistence of the last good bundle — on start-up, file-system changes,
 // polls, signals and admin requests, one attempt at a time. A failed attempt
 // leaves the serving bundle in place.
 type Manager struct {
@@ -94,10 +109,13 @@ type Manager struct {
 	seenDigest      string
 	seenETag        string
 	fetchOK         bool
-	lastErr         string
-	lastErrAt       time.Time
-	lastAttempt     *Attempt
-	hist            history
+	// startupFetch is set when Start served the last good bundle without
+	// asking the source, which poll then asks at once.
+	startupFetch bool
+	lastErr      string
+	lastErrAt    time.Time
+	lastAttempt  *Attempt
+	hist         history
 }
 
 // NewManager checks cfg and fills in defaults.
@@ -115,6 +133,9 @@ func NewManager(cfg Config) (*Manager, error) {
 	}
 	if cfg.SettleDelay <= 0 {
 		cfg.SettleDelay = 250 * time.Millisecond
+	}
+	if cfg.SettleMax <= 0 {
+		cfg.SettleMax = 8 * cfg.SettleDelay
 	}
 	if cfg.RetryMin <= 0 {
 		cfg.RetryMin = time.Second
@@ -141,18 +162,26 @@ func NewManager(cfg Config) (*Manager, error) {
 	}, nil
 }
 
-// Start makes the first activation: from the source, or else from the last
-// good bundle in the data directory. It returns an error wrapping
-// ErrNotReady when neither works; Run then keeps retrying the source.
+// Start makes the first activation. With a last good bundle in the data
+// directory it serves that one at once and leaves the source to Run, which
+// fetches it right away in the background: a source that is slow or
+// silent does not hold up start-up. Otherwise (no last good bundle, or one
+// refused, say after a key rotation) it activates from the source. It
+// returns an error wrapping ErrNotReady when nothing activates; Run then
+// keeps retrying the source.
 func (m *Manager) Start(ctx context.Context) error {
+	m.removeStaleTemps()
+	if m.hasPersisted() {
+		if pt := m.activatePersisted(ctx); pt.Result == ResultActivated {
+			m.mu.Lock()
+			m.startupFetch = true
+			m.mu.Unlock()
+			return nil
+		}
+	}
 	at := m.attempt(ctx, TriggerStartup)
 	if at.Result == ResultActivated || m.Ready() {
 		return nil
-	}
-	if m.cfg.DataDir != "" {
-		if pt := m.activatePersisted(ctx); pt.Result == ResultActivated {
-			return nil
-		}
 	}
 	if at.Err != nil {
 		return errors.Join(ErrNotReady, at.Err)
@@ -238,21 +267,36 @@ func (m *Manager) Status() Status {
 	return s
 }
 
-// watch turns file-system changes into reloads once they have settled, and
+// watch turns file-system changes into reloads once they have settled (or
+// SettleMax after the first of a run of changes that does not settle), and
 // re-arms watching when it fails (say, the directory does not exist yet).
 func (m *Manager) watch(ctx context.Context, w Watcher) {
 	var (
 		mu    sync.Mutex
 		timer *time.Timer
+		first time.Time // of the changes not yet reloaded; zero when none
 	)
+	fire := func() {
+		mu.Lock()
+		first = time.Time{}
+		mu.Unlock()
+		m.Trigger(TriggerWatch)
+	}
 	changed := func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if timer == nil {
-			timer = time.AfterFunc(m.cfg.SettleDelay, func() { m.Trigger(TriggerWatch) })
-			return
+		now := time.Now()
+		switch {
+		case timer == nil:
+			first = now
+			timer = time.AfterFunc(m.cfg.SettleDelay, fire)
+		case first.IsZero():
+			first = now
+			timer.Reset(m.cfg.SettleDelay)
+		case now.Sub(first) < m.cfg.SettleMax:
+			timer.Reset(m.cfg.SettleDelay)
 		}
-		timer.Reset(m.cfg.SettleDelay)
+		// Past SettleMax the timer is left to fire.
 	}
 	defer func() {
 		mu.Lock()
@@ -272,19 +316,23 @@ func (m *Manager) watch(ctx context.Context, w Watcher) {
 	}
 }
 
-// poll re-fetches the source: right away while long polling, every
-// PollInterval otherwise, and with exponential backoff while the source
-// fails or nothing serves.
+// poll re-fetches the source: at once after Start served the last good
+// bundle, right away while long polling, every PollInterval otherwise, and
+// with exponential backoff while the source fails or nothing serves.
 func (m *Manager) poll(ctx context.Context) {
 	retry := 0
 	var lastFetch time.Time
 	for {
 		m.mu.Lock()
 		healthy := m.fetchOK && m.ready
+		startup := m.startupFetch
+		m.startupFetch = false
 		m.mu.Unlock()
 		lp, _ := m.cfg.Source.(LongPoller)
 		var delay time.Duration
 		switch {
+		case startup:
+			delay = 0
 		case !healthy:
 			delay = m.backoff(retry)
 			retry++
@@ -312,11 +360,15 @@ func (m *Manager) poll(ctx context.Context) {
 		etag := m.seenETag
 		m.mu.Unlock()
 		lastFetch = time.Now()
-		a, err := m.cfg.Source.Fetch(ctx, FetchRequest{ETag: etag, Poll: true})
+		a, err := m.cfg.Source.Fetch(ctx, FetchRequest{ETag: etag, Poll: !startup})
 		if ctx.Err() != nil {
 			return
 		}
-		m.process(ctx, TriggerPoll, a, err, false)
+		t := TriggerPoll
+		if startup {
+			t = TriggerStartup
+		}
+		m.process(ctx, t, a, err, false)
 	}
 }
 

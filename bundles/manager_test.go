@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/bundle"
 	"github.com/sendgate/sendgate/bundles"
 )
 
@@ -239,9 +240,16 @@ func TestRestartWithSourceDownServesPersisted(t *testing.T) {
 	if second.Revision() != "kept-1" || !st.Ready || !st.FromPersistence || st.ActiveRevision != "kept-1" {
 		t.Fatalf("serving %q, status %+v", second.Revision(), st)
 	}
-	if len(st.Attempts) != 2 || st.Attempts[1].Result != bundles.ResultFetchFailed || !st.Attempts[0].FromPersistence {
+	// The last good bundle serves first; the source is asked afterwards, in
+	// the background.
+	if len(st.Attempts) != 1 || !st.Attempts[0].FromPersistence {
 		t.Fatalf("attempts = %+v", st.Attempts)
 	}
+	run(t, m2)
+	eventually(t, "the source is asked after start-up", func() bool {
+		at := m2.Status().Attempts[0]
+		return at.Trigger == bundles.TriggerStartup && at.Result == bundles.ResultFetchFailed
+	})
 
 	// Once the source is back with the same bundle, it is confirmed, not
 	// activated again.
@@ -335,3 +343,178 @@ func TestQueuedReload(t *testing.T) {
 
 // unwatched hides a source's Watcher.
 type unwatched struct{ bundles.Source }
+
+// TestBenchRefusesBeforeTheSwap: a bundle the Bench hook refuses is refused
+// at StageBench, and the last good one keeps serving.
+func TestBenchRefusesBeforeTheSwap(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	writeAtomic(t, path, minimalTarball(t, "fast-1", nil))
+	var s served
+	var benched []string
+	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
+		c.Bench = func(_ context.Context, p bundles.Compiled) error {
+			benched = append(benched, p.Revision())
+			if p.Revision() == "slow-1" {
+				return errors.New("decision over the limit")
+			}
+			return nil
+		}
+	})
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	writeAtomic(t, path, minimalTarball(t, "slow-1", nil))
+	a, err := m.Reload(context.Background(), true)
+	if err != nil || a.Result != bundles.ResultRefused || a.Stage != bundles.StageBench || a.Revision != "slow-1" {
+		t.Fatalf("attempt %+v, %v", a, err)
+	}
+	st := m.Status()
+	if s.Revision() != "fast-1" || st.ActiveRevision != "fast-1" || !strings.HasPrefix(st.LastError, "bench: ") {
+		t.Fatalf("serving %q, status %+v", s.Revision(), st)
+	}
+	if strings.Join(benched, ",") != "fast-1,slow-1" {
+		t.Fatalf("benched %v", benched)
+	}
+}
+
+// TestStartRemovesStaleTemporaryFiles: the temporary files a kill during
+// persisting leaves in the data directory are removed at start-up, and
+// nothing else is.
+func TestStartRemovesStaleTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	path, data := filepath.Join(dir, "bundle.tar.gz"), filepath.Join(dir, "data")
+	writeAtomic(t, path, minimalTarball(t, "clean-1", nil))
+	stale := []string{filepath.Join(data, ".bundle-1234.tmp"), filepath.Join(data, ".bundle-99.tmp")}
+	other := filepath.Join(data, "notes.txt")
+	for _, p := range append(stale, other) {
+		writeFile(t, p, "partial")
+	}
+	var s served
+	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) { c.DataDir = data })
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range stale {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: %v, want it removed", p, err)
+		}
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("%s: %v", other, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(data, ".bundle-*.tmp"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestWatchedFileChangingFasterThanSettleDelayActivates: a file rewritten
+// more often than the settle delay still activates within SettleMax
+// (before, each change postponed the reload again, for as long as the
+// changes went on).
+func TestWatchedFileChangingFasterThanSettleDelayActivates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	writeAtomic(t, path, minimalTarball(t, "busy-0", nil))
+	tarballs := [][]byte{minimalTarball(t, "busy-1", nil), minimalTarball(t, "busy-2", nil)}
+	var s served
+	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
+		// A settle delay no gap between the writes below reaches, even on
+		// a loaded machine; the reload comes SettleMax after the first
+		// change plus at most one delay.
+		c.SettleDelay = time.Second
+		c.SettleMax = 300 * time.Millisecond
+	})
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	run(t, m)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				tmp := path + ".tmp"
+				if os.WriteFile(tmp, tarballs[i%2], 0o644) == nil {
+					_ = os.Rename(tmp, path)
+				}
+			}
+		}
+	})
+	defer func() { close(stop); wg.Wait() }()
+	// While the writes go on, a new revision must activate.
+	eventually(t, "a revision activates while the file keeps changing", func() bool { return s.Revision() != "busy-0" })
+}
+
+// TestTooManyRulesRefused: past MaxRules a bundle is refused at parse,
+// before anything compiles it.
+func TestTooManyRulesRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	writeAtomic(t, path, minimalTarball(t, "small-1", nil))
+	var s served
+	compiled := 0
+	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
+		c.MaxRules = 4 // the minimal bundle's: two rules, two tests
+		compile := c.Compile
+		c.Compile = func(ctx context.Context, b *bundle.Bundle) (bundles.Compiled, error) {
+			compiled++
+			return compile(ctx, b)
+		}
+	})
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	writeAtomic(t, path, editedMinimal(t, "big-1", nil, func(d string) {
+		writeFile(t, filepath.Join(d, "sendgate", "more.rego"), "package sendgate.more\n\nextra if input.x\n")
+	}))
+	a, err := m.Reload(context.Background(), true)
+	if err != nil || a.Result != bundles.ResultRefused || a.Stage != bundles.StageParse || !errors.Is(a.Err, bundles.ErrTooManyRules) {
+		t.Fatalf("attempt %+v, %v", a, err)
+	}
+	if !strings.Contains(a.Err.Error(), "5 rules, more than the limit of 4") || compiled != 1 || s.Revision() != "small-1" {
+		t.Fatalf("err %v; compiled %d times; serving %q", a.Err, compiled, s.Revision())
+	}
+}
+
+// TestPrepareSurroundsEachAttempt: Prepare's done runs once per attempt
+// that reaches parsing, whether it activates or is refused.
+func TestPrepareSurroundsEachAttempt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	writeAtomic(t, path, minimalTarball(t, "prep-1", nil))
+	var s served
+	var prepared, done int
+	var inside bool
+	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
+		c.Prepare = func() func() {
+			prepared++
+			inside = true
+			return func() { done++; inside = false }
+		}
+		compile := c.Compile
+		c.Compile = func(ctx context.Context, b *bundle.Bundle) (bundles.Compiled, error) {
+			if !inside {
+				t.Error("compiled outside Prepare")
+			}
+			return compile(ctx, b)
+		}
+	})
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	writeAtomic(t, path, []byte("not a bundle"))
+	if a, _ := m.Reload(context.Background(), true); a.Result != bundles.ResultRefused {
+		t.Fatalf("attempt %+v", a)
+	}
+	writeAtomic(t, path, editedMinimal(t, "prep-2", nil, func(d string) {
+		writeFile(t, filepath.Join(d, "sendgate", "data.json"), `{"blocked_texts": []}`)
+	}))
+	if a, _ := m.Reload(context.Background(), true); a.Stage != bundles.StageTest {
+		t.Fatalf("attempt %+v", a)
+	}
+	// The unreadable archive never reaches parsing.
+	if prepared != 2 || done != 2 || inside {
+		t.Fatalf("prepared %d, done %d, inside %v", prepared, done, inside)
+	}
+}

@@ -25,6 +25,15 @@ func (m *Manager) attempt(ctx context.Context, t Trigger) Attempt {
 	return m.process(ctx, t, a, err, false)
 }
 
+// hasPersisted reports whether the data directory holds a last good bundle.
+func (m *Manager) hasPersisted() bool {
+	if m.cfg.DataDir == "" {
+		return false
+	}
+	_, err := os.Stat(PersistedPath(m.cfg.DataDir))
+	return err == nil
+}
+
 // activatePersisted runs the pipeline on the last good bundle kept in the
 // data directory. Its signature is checked again, so a rotated key refuses
 // it as it would any other bundle.
@@ -94,7 +103,11 @@ func (m *Manager) process(ctx context.Context, t Trigger, a *Archive, fetchErr e
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.ActivationTimeout)
 	defer cancel()
 
-	b, err := Load(a, LoadOptions{Verification: m.cfg.Verification, SizeLimit: m.cfg.SizeLimit})
+	if m.cfg.Prepare != nil {
+		done := m.cfg.Prepare()
+		defer done()
+	}
+	b, err := Load(a, LoadOptions{Verification: m.cfg.Verification, SizeLimit: m.cfg.SizeLimit, MaxRules: m.cfg.MaxRules})
 	if err != nil {
 		if errors.Is(err, ErrSignature) {
 			return refuse(StageVerify, err)
@@ -110,6 +123,11 @@ func (m *Manager) process(ctx context.Context, t Trigger, a *Archive, fetchErr e
 	if !m.cfg.SkipTests && m.cfg.Test != nil {
 		if err := m.test(ctx, b); err != nil {
 			return refuse(StageTest, err)
+		}
+	}
+	if m.cfg.Bench != nil {
+		if err := m.bench(ctx, c); err != nil {
+			return refuse(StageBench, err)
 		}
 	}
 
@@ -159,6 +177,15 @@ func (m *Manager) test(ctx context.Context, b *bundle.Bundle) (err error) {
 		}
 	}()
 	return m.cfg.Test(ctx, b)
+}
+
+func (m *Manager) bench(ctx context.Context, c Compiled) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("bench panicked: %v", r)
+		}
+	}()
+	return m.cfg.Bench(ctx, c)
 }
 
 func (m *Manager) setFetchOK(ok bool) {
@@ -218,13 +245,33 @@ func PersistedPath(dataDir string) string {
 	return filepath.Join(dataDir, "bundle.tar.gz")
 }
 
+// tempPattern names the temporary files persist writes before renaming.
+const tempPattern = ".bundle-*.tmp"
+
+// removeStaleTemps removes the temporary files a process killed while
+// persisting left in the data directory. Start calls it before anything
+// could persist.
+func (m *Manager) removeStaleTemps() {
+	if m.cfg.DataDir == "" {
+		return
+	}
+	stale, _ := filepath.Glob(filepath.Join(m.cfg.DataDir, tempPattern))
+	for _, p := range stale {
+		if err := os.Remove(p); err != nil {
+			m.log.Warn("cannot remove a stale temporary bundle file", "path", p, "err", err)
+			continue
+		}
+		m.log.Info("removed a stale temporary bundle file", "path", p)
+	}
+}
+
 // persist writes the archive exactly as it was verified, so that its
 // signature still holds, replacing the previous one atomically.
 func persist(dataDir string, a *Archive) (err error) {
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return fmt.Errorf("persist bundle: %w", err)
 	}
-	tmp, err := os.CreateTemp(dataDir, ".bundle-*.tmp")
+	tmp, err := os.CreateTemp(dataDir, tempPattern)
 	if err != nil {
 		return fmt.Errorf("persist bundle: %w", err)
 	}

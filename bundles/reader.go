@@ -23,7 +23,13 @@ type LoadOptions struct {
 	// AllowMissingRevision accepts a manifest without a revision; only
 	// `bundle inspect` uses it.
 	AllowMissingRevision bool
+	// MaxRules refuses a bundle with more rules than this, test rules
+	// included (<= 0: no limit).
+	MaxRules int
 }
+
+// ErrTooManyRules is returned for a bundle with more rules than allowed.
+var ErrTooManyRules = errors.New("the bundle has too many rules")
 
 // Load verifies (when configured) and parses an archive with OPA's bundle
 // reader. The result keeps its test modules, so the bundle's own tests can
@@ -52,7 +58,23 @@ func Load(a *Archive, opts LoadOptions) (*bundle.Bundle, error) {
 	if b.Manifest.Revision == "" && !opts.AllowMissingRevision {
 		return nil, ErrMissingRevision
 	}
+	if opts.MaxRules > 0 {
+		if n := CountRules(&b); n > opts.MaxRules {
+			return nil, fmt.Errorf("%w: %d rules, more than the limit of %d (serve --bundle-max-rules)", ErrTooManyRules, n, opts.MaxRules)
+		}
+	}
 	return &b, nil
+}
+
+// CountRules counts the rules of b's modules, tests included.
+func CountRules(b *bundle.Bundle) int {
+	n := 0
+	for _, m := range b.Modules {
+		if m.Parsed != nil {
+			n += len(m.Parsed.Rules)
+		}
+	}
+	return n
 }
 
 // archiveLoader serves an Archive's files to OPA's bundle reader, the way

@@ -64,6 +64,13 @@ type SourceOptions struct {
 	// LongPollTimeout is how long a bundle server may hold a long-poll
 	// request (0 means 30s; < 0 turns long polling off).
 	LongPollTimeout time.Duration
+	// FetchTimeout bounds each fetch from an http(s) source other than a
+	// long poll, from the request to the last byte of the bundle (0 means
+	// DefaultFetchTimeout), so a server that accepts and then stays silent,
+	// or stalls mid-bundle, cannot hold a fetch. The server must also start
+	// answering within the service's response_header_timeout_seconds
+	// (OPA's default: 10 s).
+	FetchTimeout time.Duration
 	// PlainHTTP talks to an OCI registry over plain HTTP (tests, local
 	// registries).
 	PlainHTTP bool

@@ -42,12 +42,15 @@ type Stage string
 
 // Stages of the activation pipeline, in order.
 const (
-	StageFetch    Stage = "fetch"
-	StageRead     Stage = "read"
-	StageVerify   Stage = "verify"
-	StageParse    Stage = "parse"
-	StageCompile  Stage = "compile"
-	StageTest     Stage = "test"
+	StageFetch   Stage = "fetch"
+	StageRead    Stage = "read"
+	StageVerify  Stage = "verify"
+	StageParse   Stage = "parse"
+	StageCompile Stage = "compile"
+	StageTest    Stage = "test"
+	// StageBench: deciding sample requests with the new policy set took
+	// longer than a decision may, or failed.
+	StageBench    Stage = "bench"
 	StageActivate Stage = "activate"
 	StagePersist  Stage = "persist"
 )

@@ -15,11 +15,13 @@ import (
 )
 
 const bundleUsage = `Usage:
-  sendgate bundle build DIR -o FILE [--revision REV] [--signing-key PEM] [--signing-alg ALG] [--signing-key-id ID]
-  sendgate bundle verify FILE --verification-key [ID=]PEM [--verification-key ...] [--signing-alg ALG]
+  sendgate bundle build DIR -o FILE [--revision REV] [--signing-key PEM|hmac:FILE] [--signing-alg ALG] [--signing-key-id ID]
+  sendgate bundle verify FILE --verification-key [ID=]PEM|hmac:FILE [--verification-key ...] [--signing-alg ALG]
   sendgate bundle inspect FILE [--json]
 
-FILE is an OPA bundle (.tar.gz) or an unpacked bundle directory.
+FILE is an OPA bundle (.tar.gz) or an unpacked bundle directory. Keys are PEM
+files (a private key to sign, a public key or certificate to verify); an HMAC
+secret must be marked hmac:FILE, anything else is refused.
 `
 
 // runBundle implements "sendgate bundle": build, verify and inspect OPA
@@ -51,7 +53,7 @@ func runBundleBuild(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "", "write the bundle to this .tar.gz file (required)")
 	fs.StringVar(out, "output", "", "same as -o")
 	revision := fs.String("revision", "", "bundle revision (default: the one in DIR/.manifest)")
-	signingKey := fs.String("signing-key", "", "PEM private key (or HMAC secret file) to sign the bundle with")
+	signingKey := fs.String("signing-key", "", "PEM private key to sign the bundle with, or hmac:FILE for an HMAC secret")
 	alg := fs.String("signing-alg", "", "JWS algorithm, e.g. RS256, PS256, ES256, HS256 (default: from the key)")
 	keyID := fs.String("signing-key-id", bundles.DefaultKeyID, "key id recorded in the signature")
 	pos, err := parseInterleaved(fs, args)
@@ -64,7 +66,8 @@ func runBundleBuild(args []string, stdout, stderr io.Writer) int {
 	}
 	opts := bundles.BuildOptions{Revision: *revision}
 	if *signingKey != "" {
-		opts.Signing = &bundles.Key{ID: *keyID, File: *signingKey, Algorithm: *alg}
+		file, hmac := strings.CutPrefix(*signingKey, "hmac:")
+		opts.Signing = &bundles.Key{ID: *keyID, File: file, HMAC: hmac, Algorithm: *alg}
 	}
 	b, err := bundles.Build(pos[0], opts)
 	if err != nil {
@@ -87,7 +90,7 @@ func runBundleBuild(args []string, stdout, stderr io.Writer) int {
 func runBundleVerify(args []string, stdout, stderr io.Writer) int {
 	fs := newBundleFlags("verify", stderr)
 	var keys keyFlags
-	fs.Var(&keys, "verification-key", "PEM public key (or HMAC secret file), optionally ID=PEM; repeat for several keys")
+	fs.Var(&keys, "verification-key", "PEM public key or certificate, or hmac:FILE for an HMAC secret, optionally ID=...; repeat for several keys")
 	alg := fs.String("signing-alg", "", "JWS algorithm of the keys (default: from each key)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {

@@ -31,6 +31,8 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for a running server")
 	explainIt := fs.Bool("explain", false, "also write a readable account of the decision to standard error: text findings, rules fired, how to pass")
 	casesPath := fs.String("cases", "", "decide every case of a JSONL corpus in this process and score it (see below)")
+	var allow nameList
+	fs.Var(&allow, "allow-builtin", allowBuiltinUsage)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: sendgate check [--bundle PATH | --addr HOST:PORT] [FILE]\n       sendgate check [--bundle PATH] --cases FILE.jsonl\n\nReads one CheckRequest as JSON from FILE or standard input and prints the CheckResponse.\nExit status: 0 allow, 1 deny, 2 the request or the bundle could not be used.\n\n"+casesUsage)
 		fs.PrintDefaults()
@@ -52,7 +54,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitUnusable
 	}
 	if *casesPath != "" {
-		ps, err := compileBundle(ctx, *bundlePath)
+		ps, err := compileBundle(ctx, *bundlePath, allow)
 		if err != nil {
 			fmt.Fprintf(stderr, "sendgate check: %v\n", err)
 			return exitUnusable
@@ -73,7 +75,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			fmt.Fprintf(stderr, "sendgate check: %v\n", errInvalid(v))
 			return exitUnusable
 		}
-		if ps, err = compileBundle(ctx, *bundlePath); err != nil {
+		if ps, err = compileBundle(ctx, *bundlePath, allow); err != nil {
 			fmt.Fprintf(stderr, "sendgate check: %v\n", err)
 			return exitUnusable
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/internal/config"
+	"github.com/sendgate/sendgate/internal/engine"
 )
 
 // envPrefix is put before every serve flag's environment variable:
@@ -51,6 +52,9 @@ func (o *serveOptions) check() error {
 		if err := bundles.CheckSourceScheme(o.bundle); err != nil {
 			return fmt.Errorf("--bundle: %w", err)
 		}
+	}
+	if _, err := engine.Capabilities(o.allowBuiltins); err != nil {
+		return err
 	}
 	return nil
 }

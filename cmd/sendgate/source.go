@@ -32,11 +32,12 @@ func loadBundle(path string) (*bundle.Bundle, error) {
 	return bundles.Load(a, bundles.LoadOptions{AllowMissingRevision: true})
 }
 
-// compileBundle loads and compiles the bundle at path (see loadBundle).
-func compileBundle(ctx context.Context, path string) (*engine.PolicySet, error) {
+// compileBundle loads and compiles the bundle at path (see loadBundle),
+// letting it call the withheld built-ins in allow.
+func compileBundle(ctx context.Context, path string, allow []string) (*engine.PolicySet, error) {
 	b, err := loadBundle(path)
 	if err != nil {
 		return nil, err
 	}
-	return engine.Compile(ctx, b)
+	return engine.CompileWith(ctx, b, engine.CompileOptions{AllowBuiltins: allow})
 }

@@ -29,6 +29,8 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	coverage := fs.Bool("coverage", true, "report line coverage of the policies")
 	verbose := fs.Bool("v", true, "print every test, not only failures")
 	format := fs.String("format", "text", "output format: text, json or junit")
+	var allow nameList
+	fs.Var(&allow, "allow-builtin", allowBuiltinUsage)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: sendgate test [--run REGEX] [--format text|json|junit] [DIR]\n\n"+
 			"Runs a bundle's Rego tests with sendgate's built-ins (default: the embedded default bundle).\n"+
@@ -55,7 +57,7 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sendgate test: %v\n", err)
 		return exitUnusable
 	}
-	rep, err := engine.RunTests(ctx, b, engine.TestOptions{Coverage: *coverage, Filter: *filter})
+	rep, err := engine.RunTests(ctx, b, engine.TestOptions{Coverage: *coverage, Filter: *filter, AllowBuiltins: allow})
 	if rep == nil {
 		fmt.Fprintf(stderr, "sendgate test: %v\n", err)
 		return exitUnusable
@@ -64,7 +66,7 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sendgate test: no test matches --run %q\n", *filter)
 		return exitUnusable
 	}
-	failures := explainFailures(ctx, b, rep)
+	failures := explainFailures(ctx, b, rep, allow)
 
 	var werr error
 	switch *format {
@@ -94,7 +96,7 @@ func testKey(r *tester.Result) string { return r.Package + "." + r.Name }
 // explainFailures runs the failed tests again with tracing and returns,
 // for each, the expression that failed with the values of its variables,
 // as "opa test --var-values" shows them.
-func explainFailures(ctx context.Context, b *bundle.Bundle, rep *engine.TestReport) map[string]string {
+func explainFailures(ctx context.Context, b *bundle.Bundle, rep *engine.TestReport, allow []string) map[string]string {
 	var names []string
 	for _, r := range rep.Results {
 		if r.Fail {
@@ -104,7 +106,7 @@ func explainFailures(ctx context.Context, b *bundle.Bundle, rep *engine.TestRepo
 	if len(names) == 0 {
 		return nil
 	}
-	traced, _ := engine.RunTests(ctx, b, engine.TestOptions{Trace: true, Filter: "(" + strings.Join(names, "|") + ")$"})
+	traced, _ := engine.RunTests(ctx, b, engine.TestOptions{Trace: true, Filter: "(" + strings.Join(names, "|") + ")$", AllowBuiltins: allow})
 	out := map[string]string{}
 	if traced == nil {
 		return out

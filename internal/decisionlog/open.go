@@ -24,6 +24,9 @@ type Options struct {
 	MaxSizeMB int
 	// MaxBackups is how many rotated files to keep; 0 keeps all.
 	MaxBackups int
+	// MaxAgeDays removes rotated files older than this many days; 0 keeps
+	// them whatever their age.
+	MaxAgeDays int
 	// DenialsOnly logs only denials.
 	DenialsOnly bool
 	// KeyFile holds the recipient hash key; empty means a random per-process key.
@@ -55,7 +58,7 @@ func Open(o Options) (Recorder, error) {
 		}
 		key = k
 	}
-	sink, err := OpenSink(target, o.MaxSizeMB, o.MaxBackups)
+	sink, err := OpenSink(target, Retention{MaxSizeMB: o.MaxSizeMB, MaxBackups: o.MaxBackups, MaxAgeDays: o.MaxAgeDays})
 	if err != nil {
 		return nil, err
 	}
@@ -71,16 +74,24 @@ func Open(o Options) (Recorder, error) {
 	})
 }
 
+// Retention says when a log file is rotated and which rotated files are
+// kept; zero values as in Options.
+type Retention struct {
+	MaxSizeMB, MaxBackups, MaxAgeDays int
+}
+
 // OpenSink returns standard output for "stdout" or "-", and otherwise a file
-// rotated by size. The file is created now so a bad path fails at startup.
-func OpenSink(target string, maxSizeMB, maxBackups int) (io.Writer, error) {
+// rotated by size, its rotated copies removed past r's count and age (in
+// the background, after each rotation). The file is created now so a bad
+// path fails at startup.
+func OpenSink(target string, r Retention) (io.Writer, error) {
 	if target == "stdout" || target == "-" {
 		return stdout{}, nil
 	}
-	if maxSizeMB < 0 || maxBackups < 0 {
-		return nil, fmt.Errorf("decisionlog: negative max size or backups for %s", target)
+	if r.MaxSizeMB < 0 || r.MaxBackups < 0 || r.MaxAgeDays < 0 {
+		return nil, fmt.Errorf("decisionlog: negative max size, backups or age for %s", target)
 	}
-	lj := &lumberjack.Logger{Filename: target, MaxSize: maxSizeMB, MaxBackups: maxBackups}
+	lj := &lumberjack.Logger{Filename: target, MaxSize: r.MaxSizeMB, MaxBackups: r.MaxBackups, MaxAge: r.MaxAgeDays}
 	if _, err := lj.Write(nil); err != nil {
 		return nil, fmt.Errorf("decisionlog: open %s: %w", target, err)
 	}

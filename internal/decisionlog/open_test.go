@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestOpenOff(t *testing.T) {
@@ -71,6 +72,38 @@ func TestOpenFileRotatesAtMaxSize(t *testing.T) {
 	}
 }
 
+// TestOpenFileKeepsMaxBackups: past the count of rotated files to keep,
+// the oldest are removed (before, every rotation left one more file).
+func TestOpenFileKeepsMaxBackups(t *testing.T) {
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "decisions.log")
+	const n = 12000 // about 5.6 MB of lines: five rotations at 1 MB
+	r, err := Open(Options{Target: logFile, MaxSizeMB: 1, MaxBackups: 2, QueueSize: n, Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		r.Log(denyEntry(fmt.Sprint(i)))
+	}
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Old files are removed in the background after each rotation; this
+	// bounds the wait, it times nothing.
+	var files []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if files, err = filepath.Glob(filepath.Join(dir, "decisions*.log")); err != nil {
+			t.Fatal(err)
+		}
+		if len(files) <= 3 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(files) != 3 {
+		t.Fatalf("files %v: want the current file and 2 rotated ones", files)
+	}
+}
+
 func TestOpenBadPathFailsEarly(t *testing.T) {
 	dir := t.TempDir()
 	blocker := filepath.Join(dir, "file")
@@ -107,16 +140,18 @@ func TestBindFlags(t *testing.T) {
 	var o Options
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	BindFlags(fs, &o)
-	if o.Target != "stdout" || o.MaxSizeMB != DefaultMaxSizeMB || o.DenialsOnly || o.KeyFile != "" {
+	if o.Target != "stdout" || o.MaxSizeMB != DefaultMaxSizeMB || o.MaxBackups != DefaultMaxBackups || o.MaxAgeDays != 0 || o.DenialsOnly || o.KeyFile != "" {
 		t.Errorf("defaults = %+v", o)
 	}
 	err := fs.Parse([]string{"--decision-log", "/var/log/d.log", "--decision-log-max-size-mb", "5",
+		"--decision-log-max-backups", "3", "--decision-log-max-age-days", "7",
 		"--decision-log-denials-only", "--recipient-hash-key-file", "/etc/key"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Options{Target: "/var/log/d.log", MaxSizeMB: 5, DenialsOnly: true, KeyFile: "/etc/key"}
-	if o.Target != want.Target || o.MaxSizeMB != want.MaxSizeMB || o.DenialsOnly != want.DenialsOnly || o.KeyFile != want.KeyFile {
+	want := Options{Target: "/var/log/d.log", MaxSizeMB: 5, MaxBackups: 3, MaxAgeDays: 7, DenialsOnly: true, KeyFile: "/etc/key"}
+	if o.Target != want.Target || o.MaxSizeMB != want.MaxSizeMB || o.MaxBackups != want.MaxBackups || o.MaxAgeDays != want.MaxAgeDays ||
+		o.DenialsOnly != want.DenialsOnly || o.KeyFile != want.KeyFile {
 		t.Errorf("parsed = %+v, want %+v", o, want)
 	}
 }

@@ -56,6 +56,9 @@ type CompileOptions struct {
 	// WholeDecisions evaluates the whole decision for every request, without
 	// computing message-level families once per message (see split.go).
 	WholeDecisions bool
+	// AllowBuiltins names withheld built-ins (see Withheld) the bundle may
+	// call nonetheless.
+	AllowBuiltins []string
 }
 
 // Compile compiles b into a PolicySet: it builds the text built-ins from the
@@ -76,7 +79,15 @@ func CompileWith(ctx context.Context, b *bundle.Bundle, o CompileOptions) (*Poli
 		return nil, err
 	}
 	serving := withoutTests(b)
+	caps, err := Capabilities(o.AllowBuiltins)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSandbox(serving.Modules, caps); err != nil {
+		return nil, fmt.Errorf("compile bundle: %w", err)
+	}
 	base := append(set.RegoOptions(),
+		rego.Capabilities(caps),
 		rego.ParsedBundle("sendgate", serving),
 		rego.StrictBuiltinErrors(true),
 	)

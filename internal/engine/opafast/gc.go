@@ -3,6 +3,7 @@ package opafast
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"runtime/debug"
 )
@@ -18,6 +19,33 @@ const (
 	DefaultGCPercent   = 400
 	DefaultMemoryLimit = 100 << 20
 )
+
+// CompileHeadroom is how far RaiseMemoryLimit lifts the memory limit while
+// a bundle is parsed, compiled and tested: a 10,000-rule bundle (the most
+// serve's --bundle-max-rules admits by default) peaks at about 60 MiB of
+// heap in compiling, a 50,000-rule one at 280 MiB. Under the 100 MiB
+// default limit the collector ran back to back meanwhile, taking the
+// processors from the decisions in flight (see docs/PERFORMANCE.md,
+// "Activation beside serving").
+const CompileHeadroom = 256 << 20
+
+// RaiseMemoryLimit lifts the soft memory limit by extra bytes, if one is
+// set, until restore is called. Restore first collects the garbage that
+// piled up meanwhile and returns the memory to the system, on the calling
+// goroutine: lowered over memory far above it, the limit made the
+// decisions' allocations hand it back themselves, stalling them for half a
+// second and more.
+func RaiseMemoryLimit(extra int64) (restore func()) {
+	prev := debug.SetMemoryLimit(-1)
+	if prev == math.MaxInt64 || prev > math.MaxInt64-extra {
+		return func() {}
+	}
+	debug.SetMemoryLimit(prev + extra)
+	return func() {
+		debug.FreeOSMemory()
+		debug.SetMemoryLimit(prev)
+	}
+}
 
 // TuneGC applies the defaults above where the environment does not say
 // otherwise, and logs what the collector runs with.

@@ -414,7 +414,7 @@ type BundleAttempt struct {
 	// How it ended.
 	Result BundleAttemptResult `protobuf:"varint,2,opt,name=result,proto3,enum=sendgate.v1.BundleAttemptResult" json:"result,omitempty"`
 	// Pipeline stage where it failed: fetch, read, verify, parse, compile,
-	// test, activate or persist; empty on success.
+	// test, bench, activate or persist; empty on success.
 	Stage string `protobuf:"bytes,3,opt,name=stage,proto3" json:"stage,omitempty"`
 	// Revision of the candidate bundle, when known.
 	Revision string `protobuf:"bytes,4,opt,name=revision,proto3" json:"revision,omitempty"`
