@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/bundlesrc"
+
 	"github.com/sendgate/sendgate/bundles"
 )
 
@@ -90,7 +92,7 @@ func (b *bundleServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func httpSource(t *testing.T, url string) bundles.Source {
 	t.Helper()
-	src, err := bundles.NewSource(url, bundles.SourceOptions{LongPollTimeout: 5 * time.Second})
+	src, err := bundlesrc.NewSource(url, bundlesrc.SourceOptions{LongPollTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,11 +201,11 @@ func TestHTTPBadBundleIsRefused(t *testing.T) {
 func TestNewSource(t *testing.T) {
 	dir := t.TempDir()
 	for spec, want := range map[string]string{
-		"https://bundles.example/sendgate.tar.gz": "*bundles.HTTPSource",
-		filepath.Join(dir, "b.tar.gz"):            "*bundles.FileSource",
-		dir:                                       "*bundles.DirSource",
+		"https://bundles.example/sendgate.tar.gz": "*bundlesrc.HTTPSource",
+		filepath.Join(dir, "b.tar.gz"):            "*bundlesrc.FileSource",
+		dir:                                       "*bundlesrc.DirSource",
 	} {
-		src, err := bundles.NewSource(spec, bundles.SourceOptions{})
+		src, err := bundlesrc.NewSource(spec, bundlesrc.SourceOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,12 +217,12 @@ func TestNewSource(t *testing.T) {
 
 func typeName(v any) string {
 	switch v.(type) {
-	case *bundles.HTTPSource:
-		return "*bundles.HTTPSource"
-	case *bundles.FileSource:
-		return "*bundles.FileSource"
-	case *bundles.DirSource:
-		return "*bundles.DirSource"
+	case *bundlesrc.HTTPSource:
+		return "*bundlesrc.HTTPSource"
+	case *bundlesrc.FileSource:
+		return "*bundlesrc.FileSource"
+	case *bundlesrc.DirSource:
+		return "*bundlesrc.DirSource"
 	}
 	return "?"
 }
@@ -234,18 +236,18 @@ func lastResult(m *bundles.Manager) bundles.Result {
 
 func TestNewSourceSchemes(t *testing.T) {
 	dir := t.TempDir()
-	src, err := bundles.NewSource("file://"+dir, bundles.SourceOptions{})
+	src, err := bundlesrc.NewSource("file://"+dir, bundlesrc.SourceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := src.(*bundles.DirSource); !ok || src.String() != dir {
+	if _, ok := src.(*bundlesrc.DirSource); !ok || src.String() != dir {
 		t.Errorf("file:// source is %T %s", src, src)
 	}
-	oci, err := bundles.NewSource("oci://registry.example/acme/policy:prod", bundles.SourceOptions{})
+	oci, err := bundlesrc.NewSource("oci://registry.example/acme/policy:prod", bundlesrc.SourceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o, ok := oci.(*bundles.OCISource); !ok || o.String() != "oci://registry.example/acme/policy:prod" {
+	if o, ok := oci.(*bundlesrc.OCISource); !ok || o.String() != "oci://registry.example/acme/policy:prod" {
 		t.Errorf("oci:// source is %T %s", oci, oci)
 	} else {
 		t.Cleanup(func() { _ = o.Close() })
@@ -256,7 +258,7 @@ func TestNewSourceSchemes(t *testing.T) {
 		"s3://bucket/b.tar.gz":            "supported: http://, https://, oci://, file://",
 		"https://user:pw@x/b.tar.gz#frag": "",
 	} {
-		_, err := bundles.NewSource(spec, bundles.SourceOptions{})
+		_, err := bundlesrc.NewSource(spec, bundlesrc.SourceOptions{})
 		if want == "" {
 			if err != nil {
 				t.Errorf("%s: %v", spec, err)
@@ -278,7 +280,7 @@ func TestHTTPSourceCredentialsAndQuery(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	service := []byte("credentials:\n  bearer:\n    token: t0k3n\nheaders:\n  X-Tenant: acme\n")
-	src, err := bundles.NewSource(srv.URL+"/b/sendgate.tar.gz?v=2", bundles.SourceOptions{Service: service})
+	src, err := bundlesrc.NewSource(srv.URL+"/b/sendgate.tar.gz?v=2", bundlesrc.SourceOptions{Service: service})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +291,7 @@ func TestHTTPSourceCredentialsAndQuery(t *testing.T) {
 	if gotAuth != "Bearer t0k3n" || gotQuery != "v=2" {
 		t.Fatalf("server saw Authorization %q, query %q", gotAuth, gotQuery)
 	}
-	if _, err := bundles.NewSource(srv.URL, bundles.SourceOptions{Service: []byte("credentials:\n  bearer: {token: a}\n  oauth2: {token_url: x}\n")}); err == nil {
+	if _, err := bundlesrc.NewSource(srv.URL, bundlesrc.SourceOptions{Service: []byte("credentials:\n  bearer: {token: a}\n  oauth2: {token_url: x}\n")}); err == nil {
 		t.Error("two credential methods accepted")
 	}
 }

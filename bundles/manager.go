@@ -64,8 +64,9 @@ type Config struct {
 	// MaxRules refuses bundles with more rules than this, tests included
 	// (<= 0: no limit): compiling takes time and memory in proportion.
 	MaxRules int
-	// PollInterval re-fetches the source this often; 0 means 30s for HTTP
-	// sources and no polling for watched directory and file sources.
+	// PollInterval re-fetches the source this often; 0 means what a Poller
+	// source says (30s for bundle servers and registries), and no polling
+	// for watched directory and file sources.
 	PollInterval time.Duration
 	// SettleDelay waits for file-system changes to settle before reloading
 	// (default 250ms).
@@ -126,10 +127,8 @@ func NewManager(cfg Config) (*Manager, error) {
 	if cfg.Compile == nil || cfg.Activate == nil {
 		return nil, errors.New("bundle manager: Compile and Activate hooks are required")
 	}
-	if cfg.PollInterval == 0 {
-		if _, ok := cfg.Source.(*HTTPSource); ok {
-			cfg.PollInterval = 30 * time.Second
-		}
+	if p, ok := cfg.Source.(Poller); ok && cfg.PollInterval == 0 {
+		cfg.PollInterval = p.DefaultPollInterval()
 	}
 	if cfg.SettleDelay <= 0 {
 		cfg.SettleDelay = 250 * time.Millisecond

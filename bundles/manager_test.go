@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/bundlesrc"
+
 	"github.com/open-policy-agent/opa/v1/bundle"
 	"github.com/sendgate/sendgate/bundles"
 )
@@ -114,7 +116,7 @@ func TestBadBundlesAreRefused(t *testing.T) {
 	writeAtomic(t, path, good)
 
 	var s served
-	m := newManager(t, &bundles.FileSource{Path: path, SizeLimit: limit}, &s, func(c *bundles.Config) {
+	m := newManager(t, &bundlesrc.FileSource{Path: path, SizeLimit: limit}, &s, func(c *bundles.Config) {
 		c.Verification = vc
 		c.SizeLimit = limit
 		c.DataDir = filepath.Join(dir, "data")
@@ -195,7 +197,7 @@ func TestReloadOfSameBundleDoesNotReactivate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
 	writeAtomic(t, path, minimalTarball(t, "same-1", nil))
 	var s served
-	m := newManager(t, &bundles.FileSource{Path: path}, &s, nil)
+	m := newManager(t, &bundlesrc.FileSource{Path: path}, &s, nil)
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +214,7 @@ func TestSkipTests(t *testing.T) {
 		writeFile(t, filepath.Join(d, "sendgate", "data.json"), `{"blocked_texts": []}`)
 	}))
 	var s served
-	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) { c.SkipTests = true })
+	m := newManager(t, &bundlesrc.FileSource{Path: path}, &s, func(c *bundles.Config) { c.SkipTests = true })
 	if err := m.Start(context.Background()); err != nil || s.Revision() != "untested-1" {
 		t.Fatalf("start: %v; serving %q", err, s.Revision())
 	}
@@ -223,7 +225,7 @@ func TestRestartWithSourceDownServesPersisted(t *testing.T) {
 	path, data := filepath.Join(dir, "bundle.tar.gz"), filepath.Join(dir, "data")
 	writeAtomic(t, path, minimalTarball(t, "kept-1", nil))
 	var first served
-	m := newManager(t, &bundles.FileSource{Path: path}, &first, func(c *bundles.Config) { c.DataDir = data })
+	m := newManager(t, &bundlesrc.FileSource{Path: path}, &first, func(c *bundles.Config) { c.DataDir = data })
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +234,7 @@ func TestRestartWithSourceDownServesPersisted(t *testing.T) {
 	}
 
 	var second served
-	m2 := newManager(t, &bundles.FileSource{Path: path}, &second, func(c *bundles.Config) { c.DataDir = data })
+	m2 := newManager(t, &bundlesrc.FileSource{Path: path}, &second, func(c *bundles.Config) { c.DataDir = data })
 	if err := m2.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -247,8 +249,12 @@ func TestRestartWithSourceDownServesPersisted(t *testing.T) {
 	}
 	run(t, m2)
 	eventually(t, "the source is asked after start-up", func() bool {
-		at := m2.Status().Attempts[0]
-		return at.Trigger == bundles.TriggerStartup && at.Result == bundles.ResultFetchFailed
+		for _, at := range m2.Status().Attempts {
+			if at.Trigger == bundles.TriggerStartup && at.Result == bundles.ResultFetchFailed {
+				return true
+			}
+		}
+		return false
 	})
 
 	// Once the source is back with the same bundle, it is confirmed, not
@@ -264,7 +270,7 @@ func TestStartWithNothingRetriesUntilSourceAppears(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bundle.tar.gz")
 	var s served
-	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) { c.DataDir = filepath.Join(dir, "data") })
+	m := newManager(t, &bundlesrc.FileSource{Path: path}, &s, func(c *bundles.Config) { c.DataDir = filepath.Join(dir, "data") })
 	err := m.Start(context.Background())
 	if !errors.Is(err, bundles.ErrNotReady) || m.Ready() {
 		t.Fatalf("start: %v, ready %v", err, m.Ready())
@@ -278,7 +284,7 @@ func TestStartWithNothingRetriesUntilSourceAppears(t *testing.T) {
 func TestWatchedDirectoryReloads(t *testing.T) {
 	dir := copyMinimal(t, "dir-1")
 	var s served
-	m := newManager(t, &bundles.DirSource{Path: dir}, &s, nil)
+	m := newManager(t, &bundlesrc.DirSource{Path: dir}, &s, nil)
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +316,7 @@ func TestWatchedFileReloads(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
 	writeAtomic(t, path, minimalTarball(t, "file-1", nil))
 	var s served
-	m := newManager(t, &bundles.FileSource{Path: path}, &s, nil)
+	m := newManager(t, &bundlesrc.FileSource{Path: path}, &s, nil)
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +330,7 @@ func TestQueuedReload(t *testing.T) {
 	writeAtomic(t, path, minimalTarball(t, "q-1", nil))
 	var s served
 	// No watching here: only the queued reload can pick up q-2.
-	m := newManager(t, unwatched{&bundles.FileSource{Path: path}}, &s, nil)
+	m := newManager(t, unwatched{&bundlesrc.FileSource{Path: path}}, &s, nil)
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +357,7 @@ func TestBenchRefusesBeforeTheSwap(t *testing.T) {
 	writeAtomic(t, path, minimalTarball(t, "fast-1", nil))
 	var s served
 	var benched []string
-	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
+	m := newManager(t, &bundlesrc.FileSource{Path: path}, &s, func(c *bundles.Config) {
 		c.Bench = func(_ context.Context, p bundles.Compiled) error {
 			benched = append(benched, p.Revision())
 			if p.Revision() == "slow-1" {
@@ -390,7 +396,7 @@ func TestStartRemovesStaleTemporaryFiles(t *testing.T) {
 		writeFile(t, p, "partial")
 	}
 	var s served
-	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) { c.DataDir = data })
+	m := newManager(t, &bundlesrc.FileSource{Path: path}, &s, func(c *bundles.Config) { c.DataDir = data })
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +423,7 @@ func TestWatchedFileChangingFasterThanSettleDelayActivates(t *testing.T) {
 	writeAtomic(t, path, minimalTarball(t, "busy-0", nil))
 	tarballs := [][]byte{minimalTarball(t, "busy-1", nil), minimalTarball(t, "busy-2", nil)}
 	var s served
-	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
+	m := newManager(t, &bundlesrc.FileSource{Path: path}, &s, func(c *bundles.Config) {
 		// A settle delay no gap between the writes below reaches, even on
 		// a loaded machine; the reload comes SettleMax after the first
 		// change plus at most one delay.
@@ -455,7 +461,7 @@ func TestTooManyRulesRefused(t *testing.T) {
 	writeAtomic(t, path, minimalTarball(t, "small-1", nil))
 	var s served
 	compiled := 0
-	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
+	m := newManager(t, &bundlesrc.FileSource{Path: path}, &s, func(c *bundles.Config) {
 		c.MaxRules = 4 // the minimal bundle's: two rules, two tests
 		compile := c.Compile
 		c.Compile = func(ctx context.Context, b *bundle.Bundle) (bundles.Compiled, error) {
@@ -486,7 +492,7 @@ func TestPrepareSurroundsEachAttempt(t *testing.T) {
 	var s served
 	var prepared, done int
 	var inside bool
-	m := newManager(t, &bundles.FileSource{Path: path}, &s, func(c *bundles.Config) {
+	m := newManager(t, &bundlesrc.FileSource{Path: path}, &s, func(c *bundles.Config) {
 		c.Prepare = func() func() {
 			prepared++
 			inside = true

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/bundlesrc"
+
 	"github.com/sendgate/sendgate/bundles"
 )
 
@@ -73,7 +75,7 @@ func TestHTTPFetchIsBounded(t *testing.T) {
 
 	for name, url := range map[string]string{"silent": silent, "stalled_body": "http://" + lis.Addr().String() + "/b.tar.gz"} {
 		t.Run(name, func(t *testing.T) {
-			src, err := bundles.NewSource(url, bundles.SourceOptions{FetchTimeout: 300 * time.Millisecond})
+			src, err := bundlesrc.NewSource(url, bundlesrc.SourceOptions{FetchTimeout: 300 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,7 +96,7 @@ func TestStartWithSilentSourceServesPersisted(t *testing.T) {
 	url, accepted := silentServer(t)
 	data := filepath.Join(t.TempDir(), "data")
 	writeFile(t, bundles.PersistedPath(data), string(minimalTarball(t, "kept-1", nil)))
-	src, err := bundles.NewSource(url, bundles.SourceOptions{FetchTimeout: 200 * time.Millisecond})
+	src, err := bundlesrc.NewSource(url, bundlesrc.SourceOptions{FetchTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

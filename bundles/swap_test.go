@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/bundlesrc"
+
 	"github.com/sendgate/sendgate/internal/testkit"
 
 	"github.com/open-policy-agent/opa/v1/bundle"
@@ -78,7 +80,7 @@ func TestSwapUnderLoad(t *testing.T) {
 		swaps []swap
 	)
 	m, err := bundles.NewManager(bundles.Config{
-		Source: unwatched{&bundles.FileSource{Path: path}},
+		Source: unwatched{&bundlesrc.FileSource{Path: path}},
 		Logger: testLogger(t),
 		Hooks: bundles.Hooks{
 			Compile: func(ctx context.Context, b *bundle.Bundle) (bundles.Compiled, error) {

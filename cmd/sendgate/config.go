@@ -8,7 +8,8 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/sendgate/sendgate/bundles"
+	"github.com/sendgate/sendgate/internal/bundlesrc"
+
 	"github.com/sendgate/sendgate/internal/config"
 	"github.com/sendgate/sendgate/internal/engine"
 )
@@ -49,7 +50,7 @@ func (o *serveOptions) check() error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	if o.bundle != "" {
-		if err := bundles.CheckSourceScheme(o.bundle); err != nil {
+		if err := bundlesrc.CheckSourceScheme(o.bundle); err != nil {
 			return fmt.Errorf("--bundle: %w", err)
 		}
 	}

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sendgate/sendgate/internal/bundlesrc"
+
 	"github.com/open-policy-agent/opa/v1/bundle"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
@@ -373,14 +375,14 @@ func addrOf(l net.Listener) string {
 // newBundleManager wires the activation pipeline to the engine, health and
 // metrics.
 func newBundleManager(o serveOptions, eng *engine.Engine, srv *server.Server, m *metrics.Metrics, log *slog.Logger) (*bundles.Manager, error) {
-	var src bundles.Source = &bundles.FSSource{FS: policies.FS(), Dir: ".", Name: "embedded default bundle"}
+	var src bundles.Source = &bundlesrc.FSSource{FS: policies.FS(), Dir: ".", Name: "embedded default bundle"}
 	if o.bundle != "" {
 		var err error
 		service, err := bundleService(o)
 		if err != nil {
 			return nil, err
 		}
-		src, err = bundles.NewSource(o.bundle, bundles.SourceOptions{SizeLimit: o.bundleSizeLimit, Service: service})
+		src, err = bundlesrc.NewSource(o.bundle, bundlesrc.SourceOptions{SizeLimit: o.bundleSizeLimit, Service: service})
 		if err != nil {
 			return nil, err
 		}

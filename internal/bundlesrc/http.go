@@ -1,4 +1,4 @@
-package bundles
+package bundlesrc
 
 import (
 	"cmp"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/logging"
 	"github.com/open-policy-agent/opa/v1/plugins/rest"
+	"github.com/sendgate/sendgate/bundles"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -43,8 +44,8 @@ type HTTPSource struct {
 }
 
 var (
-	_ Source     = (*HTTPSource)(nil)
-	_ LongPoller = (*HTTPSource)(nil)
+	_ bundles.Source     = (*HTTPSource)(nil)
+	_ bundles.LongPoller = (*HTTPSource)(nil)
 )
 
 // NewHTTPSource returns a source for a bundle URL; opts.Service configures
@@ -111,14 +112,14 @@ func newRESTClient(serviceURL string, service []byte) (rest.Client, error) {
 	return c, nil
 }
 
-// String implements Source.
+// String implements bundles.Source.
 func (s *HTTPSource) String() string { return s.url }
 
-// LongPolling implements LongPoller.
+// LongPolling implements bundles.LongPoller.
 func (s *HTTPSource) LongPolling() bool { return s.longPollTimeout > 0 && s.longPoll.Load() }
 
-// Fetch implements Source.
-func (s *HTTPSource) Fetch(ctx context.Context, req FetchRequest) (*Archive, error) {
+// Fetch implements bundles.Source.
+func (s *HTTPSource) Fetch(ctx context.Context, req bundles.FetchRequest) (*bundles.Archive, error) {
 	longPoll := req.Poll && req.ETag != "" && s.LongPolling()
 	// Every request is bounded: a long poll by the time the server may hold
 	// it plus a margin, any other by the fetch timeout.
@@ -150,7 +151,7 @@ func (s *HTTPSource) Fetch(ctx context.Context, req FetchRequest) (*Archive, err
 	switch resp.StatusCode {
 	case http.StatusOK:
 		s.longPoll.Store(resp.Header.Get("Content-Type") == openPolicyAgentBundles)
-		a, err := ReadArchive(resp.Body, s.sizeLimit)
+		a, err := bundles.ReadArchive(resp.Body, s.sizeLimit)
 		if err != nil {
 			return nil, fmt.Errorf("bundle from %s: %w", s.url, err)
 		}
@@ -158,7 +159,7 @@ func (s *HTTPSource) Fetch(ctx context.Context, req FetchRequest) (*Archive, err
 		return a, nil
 	case http.StatusNotModified:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return nil, ErrNotModified
+		return nil, bundles.ErrNotModified
 	default:
 		s.longPoll.Store(false)
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
@@ -175,3 +176,7 @@ func redactURL(u *url.URL) string {
 	}
 	return u.String()
 }
+
+// DefaultPollInterval implements bundles.Poller: a bundle server is asked
+// for a new bundle every 30 seconds unless it long-polls.
+func (s *HTTPSource) DefaultPollInterval() time.Duration { return 30 * time.Second }

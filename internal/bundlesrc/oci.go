@@ -1,4 +1,4 @@
-package bundles
+package bundlesrc
 
 import (
 	"context"
@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/download"
 	"github.com/open-policy-agent/opa/v1/plugins"
+	"github.com/sendgate/sendgate/bundles"
 )
 
 // OCISource fetches bundles from an OCI registry with OPA's own OCI
@@ -27,7 +29,7 @@ type OCISource struct {
 	dl *download.OCIDownloader
 }
 
-var _ Source = (*OCISource)(nil)
+var _ bundles.Source = (*OCISource)(nil)
 
 // NewOCISource returns a source for oci://REGISTRY/REPOSITORY[:TAG|@DIGEST].
 func NewOCISource(spec string, opts SourceOptions) (*OCISource, error) {
@@ -60,11 +62,11 @@ func NewOCISource(spec string, opts SourceOptions) (*OCISource, error) {
 	return &OCISource{ref: ref, store: store, sizeLimit: opts.SizeLimit, dl: dl}, nil
 }
 
-// String implements Source.
+// String implements bundles.Source.
 func (s *OCISource) String() string { return "oci://" + s.ref }
 
-// Fetch implements Source.
-func (s *OCISource) Fetch(ctx context.Context, req FetchRequest) (*Archive, error) {
+// Fetch implements bundles.Source.
+func (s *OCISource) Fetch(ctx context.Context, req bundles.FetchRequest) (*bundles.Archive, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var update download.Update
@@ -80,10 +82,10 @@ func (s *OCISource) Fetch(ctx context.Context, req FetchRequest) (*Archive, erro
 		return nil, fmt.Errorf("fetch bundle from %s: %w", s, update.Error)
 	}
 	if update.Bundle == nil {
-		return nil, ErrNotModified
+		return nil, bundles.ErrNotModified
 	}
 	blob := filepath.Join(s.store, "blobs", "sha256", update.ETag)
-	a, err := ReadArchiveFile(blob, s.sizeLimit)
+	a, err := bundles.ReadArchiveFile(blob, s.sizeLimit)
 	if err != nil {
 		return nil, fmt.Errorf("bundle from %s: %w", s, err)
 	}
@@ -98,3 +100,7 @@ func (s *OCISource) Close() error {
 	s.dl.Stop(context.Background())
 	return errors.Join(os.RemoveAll(s.store))
 }
+
+// DefaultPollInterval implements bundles.Poller: a registry is asked for a
+// new bundle every 30 seconds.
+func (s *OCISource) DefaultPollInterval() time.Duration { return 30 * time.Second }
