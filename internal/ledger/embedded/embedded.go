@@ -54,6 +54,9 @@ type Store struct {
 	// an erasure swaps in the rewritten file.
 	mu sync.RWMutex
 	db *bolt.DB
+	// closed is set by Close; db stays, and answers every later use with
+	// bbolt's "database not open".
+	closed bool
 	// writes is held for reading by every write and for writing by an
 	// erasure, so that no write lands in the file while it is rewritten.
 	writes sync.RWMutex
@@ -625,10 +628,9 @@ func (s *Store) BindKey(_ context.Context, fingerprint string) error {
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.db == nil {
+	if s.closed {
 		return errors.New("ledger store: closed twice")
 	}
-	err := s.db.Close()
-	s.db = nil
-	return err
+	s.closed = true
+	return s.db.Close()
 }
