@@ -395,14 +395,28 @@ type rowWriter interface {
 	close() error
 }
 
-// storeWriter records rows into a store in batches.
+// storeWriter records rows into a store in batches. A full batch is
+// recorded in the background while the next one is read and parsed: the
+// store's commit and the parsing each keep a core busy.
 type storeWriter struct {
 	ctx     context.Context
 	l       *ledger.Ledger
 	batch   int
 	pending []ledger.Event
-	lines   []int
 	sum     *importSummary
+	// recording, when not nil, answers once the batch in the background
+	// is recorded.
+	recording chan recorded
+	spare     []ledger.Event
+	// failed is the error recording a batch gave: nothing more is recorded.
+	failed error
+}
+
+// recorded is what recording one batch gave.
+type recorded struct {
+	events         []ledger.Event
+	accepted, dups int
+	err            error
 }
 
 func (w *storeWriter) write(row importRow) error {
@@ -427,7 +441,6 @@ func (w *storeWriter) write(row importRow) error {
 		e = *row.event
 	}
 	w.pending = append(w.pending, e)
-	w.lines = append(w.lines, row.line)
 	if len(w.pending) >= w.batch {
 		return w.flush()
 	}
@@ -438,25 +451,61 @@ func sourceName(s sendgatev1.OptOutSource) string {
 	return strings.ToLower(strings.TrimPrefix(s.String(), "OPT_OUT_SOURCE_"))
 }
 
+// flush hands the pending batch to the background, once the batch before
+// it is recorded.
 func (w *storeWriter) flush() error {
+	if err := w.wait(); err != nil {
+		return err
+	}
+	if w.failed != nil {
+		return w.failed
+	}
 	if len(w.pending) == 0 {
 		return nil
 	}
-	rec, err := w.l.Record(w.ctx, w.pending)
-	if err != nil {
-		return err
+	events := w.pending
+	w.pending = w.spare[:0]
+	if w.pending == nil {
+		w.pending = make([]ledger.Event, 0, cap(events))
 	}
-	for _, r := range rec {
-		w.sum.accepted++
-		if r.Duplicate {
-			w.sum.dups++
+	done := make(chan recorded, 1)
+	w.recording = done
+	go func() {
+		rec, err := w.l.Record(w.ctx, events)
+		r := recorded{events: events, err: err}
+		for _, x := range rec {
+			r.accepted++
+			if x.Duplicate {
+				r.dups++
+			}
 		}
-	}
-	w.pending, w.lines = w.pending[:0], w.lines[:0]
+		done <- r
+	}()
 	return nil
 }
 
-func (w *storeWriter) close() error { return w.flush() }
+// wait waits for the batch in the background and counts it.
+func (w *storeWriter) wait() error {
+	if w.recording == nil {
+		return nil
+	}
+	r := <-w.recording
+	w.recording = nil
+	w.spare = r.events[:0]
+	w.sum.accepted += r.accepted
+	w.sum.dups += r.dups
+	if r.err != nil {
+		w.failed = r.err
+	}
+	return r.err
+}
+
+func (w *storeWriter) close() error {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	return w.wait()
+}
 
 // serverWriter sends rows to a server, several calls at once.
 type serverWriter struct {

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,5 +142,40 @@ func TestLedgerCommandNeedsAKeyForAStore(t *testing.T) {
 	code, _, errOut := runLedgerCmd(t, "export", "--data-dir", t.TempDir())
 	if code != exitUnusable || !strings.Contains(errOut, "ledger.key") {
 		t.Errorf("export without a key: exit %d: %s", code, errOut)
+	}
+}
+
+// TestLedgerImportInBatches records a file batch after batch, each batch
+// committed in the background while the next is read, and stops at the
+// first batch the store refuses.
+func TestLedgerImportInBatches(t *testing.T) {
+	ctx := context.Background()
+	var csv strings.Builder
+	csv.WriteString("type,event_id,business_id,phone,at\n")
+	for i := range 7 {
+		fmt.Fprintf(&csv, "opt_in,e-%d,biz,+316123456%02d,2025-03-01T10:00:00Z\n", i, i)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, batch := range []int{1, 2, 7, 100} {
+		l, err := openLedgerStore(ctx, ledgerOptions{spec: "embedded", keyFile: writeKey(t)}, t.TempDir(), false, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := importFile(ctx, strings.NewReader(csv.String()), importOptions{name: "in.csv", batch: batch}, nil, l)
+		if err != nil || sum.rows != 7 || sum.accepted != 7 || sum.dups != 0 {
+			t.Errorf("batch %d: %d rows, %d accepted, %d duplicates, err %v; want 7, 7, 0, nil", batch, sum.rows, sum.accepted, sum.dups, err)
+		}
+		sum, err = importFile(ctx, strings.NewReader(csv.String()), importOptions{name: "in.csv", batch: batch}, nil, l)
+		if err != nil || sum.accepted != 7 || sum.dups != 7 {
+			t.Errorf("batch %d, again: %d accepted, %d duplicates, err %v; want 7 and 7", batch, sum.accepted, sum.dups, err)
+		}
+		// A store that fails: the import stops with its error.
+		if err := l.Store().Close(); err != nil {
+			t.Fatal(err)
+		}
+		sum, err = importFile(ctx, strings.NewReader(csv.String()), importOptions{name: "in.csv", batch: batch}, nil, l)
+		if err == nil || sum.accepted != 0 {
+			t.Errorf("batch %d, closed store: %d accepted, err %v; want 0 and an error", batch, sum.accepted, err)
+		}
 	}
 }
