@@ -7,50 +7,21 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sendgate/sendgate/internal/bundlesrc"
+	"github.com/sendgate/sendgate/internal/testkit"
 
 	"github.com/sendgate/sendgate/bundles"
 )
 
-// silentServer accepts connections on 127.0.0.1 and never answers; it
-// counts the connections and closes them when the test ends.
+// silentServer is a bundle server that accepts connections and never
+// answers.
 func silentServer(t *testing.T) (url string, accepted *atomic.Int32) {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	accepted = &atomic.Int32{}
-	var mu sync.Mutex
-	var conns []net.Conn
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := lis.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	})
-	t.Cleanup(func() {
-		lis.Close()
-		wg.Wait()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + lis.Addr().String() + "/bundle.tar.gz", accepted
+	addr, accepted := testkit.SilentListener(t)
+	return "http://" + addr + "/bundle.tar.gz", accepted
 }
 
 // TestHTTPFetchIsBounded: a server that accepts and stays silent, or sends

@@ -181,7 +181,7 @@ func TestLedgerSequenceEmbedded(t *testing.T) {
 	// No file of the data directory and no log line holds the number, the
 	// wording or the evidence (the key file holds the key, nothing else).
 	leakcheck.AssertNoLeak(t, s.logs(t), []string{testPhone, testWording, testIP, "checkout-form-77"})
-	assertNoTrace(t, dumpFiles(t, dir))
+	assertNoTrace(t, testkit.DumpDir(t, dir))
 }
 
 func TestLedgerSequencePostgres(t *testing.T) {
@@ -199,23 +199,6 @@ func assertNoTrace(t *testing.T, dump []byte) {
 		t.Fatal("nothing to search")
 	}
 	leakcheck.AssertNoLeak(t, string(dump), []string{testPhone, testWording, "Jan Klaassen", testIP, "checkout-form-77"})
-}
-
-func dumpFiles(t *testing.T, dir string) []byte {
-	t.Helper()
-	var all bytes.Buffer
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		all.Write(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return all.Bytes()
 }
 
 func TestServeGeneratesTheEmbeddedKeyOnce(t *testing.T) {

@@ -2,12 +2,9 @@ package main
 
 import (
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,33 +19,7 @@ import (
 // is still asked again and again. (Before, start-up waited for the fetch
 // to time out.)
 func TestServeWithSilentSourceServesPersisted(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var accepted atomic.Int32
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := lis.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		lis.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
+	addr, accepted := testkit.SilentListener(t)
 
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
@@ -79,7 +50,7 @@ func TestServeWithSilentSourceServesPersisted(t *testing.T) {
 	start := time.Now()
 	var logs testkit.Buffer
 	r := startServeLogging(t, func(o *serveOptions) {
-		o.bundle = "http://" + lis.Addr().String() + "/bundle.tar.gz"
+		o.bundle = "http://" + addr + "/bundle.tar.gz"
 		o.bundleService = service
 		o.dataDir = data
 	}, slog.New(slog.NewJSONHandler(&logs, nil)))

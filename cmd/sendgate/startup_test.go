@@ -75,35 +75,43 @@ func TestStartupFailuresStopTheProcess(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0",
 				"--admin-addr", "127.0.0.1:0", "--decision-log", "off", "--data-dir", t.TempDir()}, tc.args...)
-			cmd := exec.Command(bin, args...)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			start := time.Now()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err := <-done:
-				var exit *exec.ExitError
-				if !errors.As(err, &exit) || exit.ExitCode() != exitUnusable {
-					t.Fatalf("exit %v, want status %d; stderr:\n%s", err, exitUnusable, stderr.String())
-				}
-			case <-time.After(20 * time.Second):
-				_ = cmd.Process.Kill()
-				t.Fatalf("still running after 20 s; stderr:\n%s", stderr.String())
-			}
+			stderr, took := runToExit(t, exec.Command(bin, args...), exitUnusable)
 			var errorLines []string
-			for _, line := range strings.Split(stderr.String(), "\n") {
+			for _, line := range strings.Split(stderr, "\n") {
 				if strings.Contains(line, `"level":"ERROR"`) {
 					errorLines = append(errorLines, line)
 				}
 			}
 			if len(errorLines) != 1 || !strings.Contains(errorLines[0], tc.want) {
-				t.Fatalf("want one error line naming %q, got:\n%s", tc.want, stderr.String())
+				t.Fatalf("want one error line naming %q, got:\n%s", tc.want, stderr)
 			}
-			t.Logf("exited after %v: %s", time.Since(start).Round(time.Millisecond), errorLines[0])
+			t.Logf("exited after %v: %s", took.Round(time.Millisecond), errorLines[0])
 		})
 	}
+}
+
+// runToExit runs cmd and waits, at most 20 s, for it to exit with status
+// want; it returns what cmd wrote to stderr and how long it ran.
+func runToExit(t *testing.T, cmd *exec.Cmd, want int) (stderr string, took time.Duration) {
+	t.Helper()
+	var buf bytes.Buffer
+	cmd.Stderr = &buf
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if (want == 0 && err != nil) || (want != 0 && (!errors.As(err, &exit) || exit.ExitCode() != want)) {
+			t.Fatalf("exit %v, want status %d; stderr:\n%s", err, want, buf.String())
+		}
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("still running after 20 s; stderr:\n%s", buf.String())
+	}
+	return buf.String(), time.Since(start)
 }

@@ -1,9 +1,7 @@
 package embedded_test
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +9,7 @@ import (
 	"github.com/sendgate/sendgate/internal/ledger"
 	"github.com/sendgate/sendgate/internal/ledger/embedded"
 	"github.com/sendgate/sendgate/internal/ledger/ledgertest"
+	"github.com/sendgate/sendgate/internal/testkit"
 )
 
 func TestConformance(t *testing.T) {
@@ -34,27 +33,9 @@ func TestConformance(t *testing.T) {
 			return s
 		},
 		Dump: func(t *testing.T, s ledger.Store) []byte {
-			return dumpDir(t, filepath.Dir(s.(*embedded.Store).Path()))
+			return testkit.DumpDir(t, filepath.Dir(s.(*embedded.Store).Path()))
 		},
 	})
-}
-
-// dumpDir concatenates every file in dir.
-func dumpDir(t *testing.T, dir string) []byte {
-	t.Helper()
-	var all bytes.Buffer
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		all.Write(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return all.Bytes()
 }
 
 // TestClosedStoreAnswersErrors: every use of a closed store is an error,
