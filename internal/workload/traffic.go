@@ -58,7 +58,7 @@ func Campaign(seed uint64, n int) []*sendgatev1.CheckRequest {
 	wordings := []string{
 		"Yes, send me news and offers from Acme Shoes on WhatsApp.",
 		"I agree to receive updates from Acme Shoes via WhatsApp.",
-		"Yes, please keep me posted.", // names neither
+		"Yes, please keep me posted.", // names neither: consent.invalid
 	}
 	locales := []string{"en-GB", "nl-NL", "de-DE", ""}
 	reqs := make([]*sendgatev1.CheckRequest, n)
@@ -80,8 +80,11 @@ func Campaign(seed uint64, n int) []*sendgatev1.CheckRequest {
 			c := &sendgatev1.Consent{
 				OptedInAt: timestamppb.New(TrafficNow.Add(-time.Duration(24+r.IntN(24*365)) * time.Hour)),
 				Channel:   []string{"web", "in_store", "whatsapp"}[r.IntN(3)],
-				Wording:   wordings[min(r.IntN(12), len(wordings)-1)],
+				Wording:   wordings[r.IntN(2)],
 				Scopes:    []sendgatev1.Category{sendgatev1.Category_CATEGORY_UTILITY},
+			}
+			if r.IntN(12) == 0 {
+				c.Wording = wordings[2] // one in twelve names neither
 			}
 			if r.IntN(4) > 0 {
 				c.Scopes = append(c.Scopes, sendgatev1.Category_CATEGORY_MARKETING)
