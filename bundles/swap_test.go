@@ -87,7 +87,7 @@ func TestSwapUnderLoad(t *testing.T) {
 				return engine.Compile(ctx, b)
 			},
 			Test: func(ctx context.Context, b *bundle.Bundle) error {
-				_, err := engine.RunTests(ctx, b, engine.TestOptions{})
+				_, err := engine.RunTests(ctx, b, engine.TestOptions{Parallel: 1}) // one test at a time, as serve tests a new bundle
 				return err
 			},
 			Activate: func(c bundles.Compiled) {
