@@ -339,4 +339,16 @@ func TestOpenAPIServed(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || doc.Swagger != "2.0" || doc.Paths["/v1/check"] == nil || doc.Paths["/v1/check:batch"] == nil {
 		t.Fatalf("GET /openapi.json: %d %+v", resp.StatusCode, doc)
 	}
+	// The ledger's unary methods, all POST; ExportEvents (a stream) is not there.
+	for _, path := range []string{"/v1/ledger/opt-ins", "/v1/ledger/opt-outs", "/v1/ledger/inbound", "/v1/ledger/recipients:get", "/v1/ledger/recipients:erase"} {
+		var ops map[string]json.RawMessage
+		if err := json.Unmarshal(doc.Paths[path], &ops); err != nil || len(ops) != 1 || ops["post"] == nil {
+			t.Errorf("/openapi.json's %s: %s", path, doc.Paths[path])
+		}
+	}
+	for path := range doc.Paths {
+		if strings.Contains(strings.ToLower(path), "export") {
+			t.Errorf("/openapi.json has %s: ExportEvents is gRPC only", path)
+		}
+	}
 }

@@ -1,8 +1,9 @@
-// Package gateway serves the DecisionService over HTTP/JSON with
-// grpc-gateway, in process: POST /v1/check and POST /v1/check:batch take
-// and give the protojson form of the gRPC messages, errors are
-// google.rpc.Status in JSON with the matching HTTP status, and the OpenAPI
-// document is at /openapi.json.
+// Package gateway serves the DecisionService and the LedgerService over
+// HTTP/JSON with grpc-gateway, in process: POST /v1/check, POST
+// /v1/check:batch and the ledger's POST /v1/ledger/... take and give the
+// protojson form of the gRPC messages, errors are google.rpc.Status in JSON
+// with the matching HTTP status, and the OpenAPI document is at
+// /openapi.json.
 package gateway
 
 import (
@@ -35,6 +36,10 @@ type Config struct {
 	// Service answers the calls; server.Server.InProcess gives one that
 	// runs the gRPC interceptors. Required.
 	Service sendgatev1.DecisionServiceServer
+	// Ledger answers the ledger's calls; server.Server.InProcessLedger
+	// gives one. Nil (--ledger off) leaves its paths unrouted: they answer
+	// 404 with a google.rpc.Status NOT_FOUND, as any unknown path.
+	Ledger sendgatev1.LedgerServiceServer
 	// MaxBodyBytes bounds a request body; larger ones get 413.
 	MaxBodyBytes int64
 	// Auth, when set, must name the caller of /openapi.json, as server
@@ -100,6 +105,11 @@ func New(cfg Config) (http.Handler, error) {
 	)
 	if err := sendgatev1.RegisterDecisionServiceHandlerServer(context.Background(), mux, cfg.Service); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	if cfg.Ledger != nil {
+		if err := sendgatev1.RegisterLedgerServiceHandlerServer(context.Background(), mux, cfg.Ledger); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
 	}
 	root := http.NewServeMux()
 	root.Handle("GET /openapi.json", authenticated(cfg.Auth, http.HandlerFunc(serveOpenAPI)))
