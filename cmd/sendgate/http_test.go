@@ -216,6 +216,20 @@ func TestHTTPBodiesAreProtojson(t *testing.T) {
 	if got["decision"] != "DECISION_ALLOW" {
 		t.Errorf("decision %v", got["decision"])
 	}
+	// Byte for byte what protojson writes (the gateway writes answers
+	// without it, see internal/gateway/checkjson).
+	var parsed sendgatev1.CheckResponse
+	if err := protojson.Unmarshal(body, &parsed); err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := (protojson.MarshalOptions{EmitUnpopulated: true}).Marshal(&parsed); !bytes.Equal(body, want) {
+		t.Errorf("answer\n%s\nprotojson\n%s", body, want)
+	}
+	// What the fast decoder leaves to protojson gets protojson's refusal.
+	code, body = postJSON(t, base+"/v1/check", []byte(`{"requestId": "a", "request_id": "b"}`))
+	if code != http.StatusBadRequest || !strings.Contains(string(body), "duplicate field") {
+		t.Errorf("duplicate field: HTTP %d %s", code, body)
+	}
 	// A misspelt field is refused, not ignored.
 	code, body = postJSON(t, base+"/v1/check", []byte(`{"recipent": {"phone": "+31612345678"}}`))
 	if code != http.StatusBadRequest || !strings.Contains(string(body), "recipent") {
