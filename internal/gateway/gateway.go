@@ -112,11 +112,15 @@ func (m *bodyMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
 func (m *bodyMarshaler) Marshal(v any) ([]byte, error) {
 	switch v := v.(type) {
 	case *sendgatev1.CheckResponse:
-		if b, ok := checkjson.AppendCheckResponse(make([]byte, 0, 512), v); ok {
+		if b, ok := checkjson.AppendCheckResponse(make([]byte, 0, checkjson.SizeHint(v)), v); ok {
 			return b, nil
 		}
 	case *sendgatev1.CheckBatchResponse:
-		if b, ok := checkjson.AppendCheckBatchResponse(make([]byte, 0, 512*len(v.GetResults())+16), v); ok {
+		n := 16
+		for _, r := range v.GetResults() {
+			n += checkjson.SizeHint(r.GetResponse()) + 16
+		}
+		if b, ok := checkjson.AppendCheckBatchResponse(make([]byte, 0, n), v); ok {
 			return b, nil
 		}
 	}

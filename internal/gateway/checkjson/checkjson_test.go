@@ -241,3 +241,20 @@ func FuzzEncodeCheckResponse(f *testing.F) {
 		encodeAgrees(t, m)
 	})
 }
+
+// TestSizeHint: an answer without characters to escape fits the hint, so
+// its buffer is allocated once.
+func TestSizeHint(t *testing.T) {
+	m := &sendgatev1.CheckResponse{Decision: sendgatev1.Decision_DECISION_DENY, DecisionId: "01a22c3a-5bd2-73be-a3f8-10dc961386ec", BundleRevision: "default-1", RequestId: "r-1"}
+	for i := range 5 {
+		m.Reasons = append(m.Reasons, &sendgatev1.Reason{Code: "consent.opted_out", Message: strings.Repeat("é and more ", i*40), Policy: "sendgate.rules.consent", Evidence: "x"})
+		m.Advice = append(m.Advice, &sendgatev1.Reason{Code: "a"})
+		b, ok := AppendCheckResponse(nil, m)
+		if !ok || len(b) > SizeHint(m) {
+			t.Errorf("%d reasons: %d bytes, hint %d", i+1, len(b), SizeHint(m))
+		}
+	}
+	if b, _ := AppendCheckResponse(nil, &sendgatev1.CheckResponse{}); len(b) > SizeHint(&sendgatev1.CheckResponse{}) {
+		t.Errorf("empty answer: %d bytes, hint %d", len(b), SizeHint(&sendgatev1.CheckResponse{}))
+	}
+}

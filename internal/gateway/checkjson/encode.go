@@ -56,6 +56,18 @@ func AppendCheckResponse(b []byte, m *sendgatev1.CheckResponse) ([]byte, bool) {
 	return append(b, '}'), ok1 && ok2 && ok3
 }
 
+// SizeHint is about the length of m's JSON, a little more unless its
+// strings have many characters to escape, for sizing the buffer once.
+func SizeHint(m *sendgatev1.CheckResponse) int {
+	n := 128 + len(m.GetDecisionId()) + len(m.GetBundleRevision()) + len(m.GetRequestId())
+	for _, rs := range [][]*sendgatev1.Reason{m.GetReasons(), m.GetAdvice()} {
+		for _, r := range rs {
+			n += 64 + len(r.GetCode()) + len(r.GetMessage()) + len(r.GetPolicy()) + len(r.GetEvidence())
+		}
+	}
+	return n + n/16
+}
+
 // AppendCheckBatchResponse is AppendCheckResponse for a batch. An item's
 // error, a google.rpc.Status with Any details, is written by protojson.
 func AppendCheckBatchResponse(b []byte, m *sendgatev1.CheckBatchResponse) ([]byte, bool) {
