@@ -258,3 +258,49 @@ func TestSizeHint(t *testing.T) {
 		t.Errorf("empty answer: %d bytes, hint %d", len(b), SizeHint(&sendgatev1.CheckResponse{}))
 	}
 }
+
+// BenchmarkDecode compares the fast path with protojson on the bench mix.
+func BenchmarkDecode(b *testing.B) {
+	for _, m := range workload.DefaultMix() {
+		body, err := protojson.Marshal(m.Request)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(m.Name+"/checkjson", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var req sendgatev1.CheckRequest
+				if !DecodeCheckRequest(body, &req) {
+					b.Fatal("not taken")
+				}
+			}
+		})
+		b.Run(m.Name+"/protojson", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var req sendgatev1.CheckRequest
+				if err := protojson.Unmarshal(body, &req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEncode compares the encoder with protojson on a denial.
+func BenchmarkEncode(b *testing.B) {
+	m := &sendgatev1.CheckResponse{Decision: sendgatev1.Decision_DECISION_DENY, DecisionId: "01a22c3a-5bd2-73be-a3f8-10dc961386ec", BundleRevision: "default-1", RequestId: "r-1",
+		Reasons: []*sendgatev1.Reason{{Code: "consent.opted_out", Message: strings.Repeat("The recipient opted out. ", 8), Policy: "sendgate.rules.consent"}}}
+	b.Run("checkjson", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			AppendCheckResponse(make([]byte, 0, SizeHint(m)), m)
+		}
+	})
+	b.Run("protojson", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _ = Marshal.Marshal(m)
+		}
+	})
+}

@@ -199,97 +199,94 @@ func (s *scanner) rawString() ([]byte, bool) {
 		return nil, false
 	}
 	start := s.i
-	for s.i < len(s.b) {
+	if !s.plain() {
+		return nil, false
+	}
+	if s.b[s.i] == '"' {
+		s.i++
+		return s.b[start : s.i-1], true
+	}
+	return s.escaped(start)
+}
+
+// plain moves past characters that stand for themselves, to the next '"'
+// or '\\', and reports false at a control character, at invalid UTF-8 or
+// at the end of the input.
+func (s *scanner) plain() bool {
+	start, ascii := s.i, true
+	for ; s.i < len(s.b); s.i++ {
 		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return s.b[start : s.i-1], true
-		case c == '\\':
-			return s.escaped(start)
-		case c < ' ':
-			return nil, false
-		case c < utf8.RuneSelf:
-			s.i++
-		default:
-			r, n := utf8.DecodeRune(s.b[s.i:])
-			if r == utf8.RuneError && n == 1 {
-				return nil, false
-			}
-			s.i += n
+		if c == '"' || c == '\\' {
+			return ascii || utf8.Valid(s.b[start:s.i])
+		}
+		if c < ' ' {
+			return false
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
 		}
 	}
-	return nil, false
+	return false
 }
 
 // escaped finishes a string that has escapes, from start, as protojson's
 // decoder reads them.
 func (s *scanner) escaped(start int) ([]byte, bool) {
 	out := append(s.buf[:0], s.b[start:s.i]...)
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
+	for {
+		// At a '"' or a '\\'.
+		if s.b[s.i] == '"' {
 			s.i++
 			s.buf = out
 			return out, true
-		case c == '\\':
-			if len(s.b)-s.i < 2 {
+		}
+		if len(s.b)-s.i < 2 {
+			return nil, false
+		}
+		switch e := s.b[s.i+1]; e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := s.hex4(s.i + 2)
+			if !ok {
 				return nil, false
 			}
-			switch e := s.b[s.i+1]; e {
-			case '"', '\\', '/':
-				out = append(out, e)
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'n':
-				out = append(out, '\n')
-			case 'r':
-				out = append(out, '\r')
-			case 't':
-				out = append(out, '\t')
-			case 'u':
-				r, ok := s.hex4(s.i + 2)
+			if utf16.IsSurrogate(r) {
+				// A surrogate must be followed by its pair.
+				if len(s.b)-s.i < 12 || s.b[s.i+6] != '\\' || s.b[s.i+7] != 'u' {
+					return nil, false
+				}
+				r2, ok := s.hex4(s.i + 8)
 				if !ok {
 					return nil, false
 				}
-				if utf16.IsSurrogate(r) {
-					// A surrogate must be followed by its pair.
-					if len(s.b)-s.i < 12 || s.b[s.i+6] != '\\' || s.b[s.i+7] != 'u' {
-						return nil, false
-					}
-					r2, ok := s.hex4(s.i + 8)
-					if !ok {
-						return nil, false
-					}
-					if r = utf16.DecodeRune(r, r2); r == utf8.RuneError {
-						return nil, false
-					}
-					s.i += 6
+				if r = utf16.DecodeRune(r, r2); r == utf8.RuneError {
+					return nil, false
 				}
-				out = utf8.AppendRune(out, r)
-				s.i += 4
-			default:
-				return nil, false
+				s.i += 6
 			}
-			s.i += 2
-		case c < ' ':
-			return nil, false
-		case c < utf8.RuneSelf:
-			out = append(out, c)
-			s.i++
+			out = utf8.AppendRune(out, r)
+			s.i += 4
 		default:
-			r, n := utf8.DecodeRune(s.b[s.i:])
-			if r == utf8.RuneError && n == 1 {
-				return nil, false
-			}
-			out = append(out, s.b[s.i:s.i+n]...)
-			s.i += n
+			return nil, false
 		}
+		s.i += 2
+		from := s.i
+		if !s.plain() {
+			return nil, false
+		}
+		out = append(out, s.b[from:s.i]...)
 	}
-	return nil, false
 }
 
 // hex4 reads the four hex digits at i.
