@@ -73,9 +73,11 @@ type Server struct {
 	grpc   *grpc.Server
 	health *health.Server
 	log    *slog.Logger
-	// svc and unary are the DecisionService and the interceptors around it,
-	// for InProcess.
+	// svc, ledger and unary are the DecisionService, the LedgerService
+	// (nil without a ledger) and the interceptors around them, for
+	// InProcess and InProcessLedger.
 	svc        sendgatev1.DecisionServiceServer
+	ledger     sendgatev1.LedgerServiceServer
 	unary      []grpc.UnaryServerInterceptor
 	stopLedger context.CancelFunc
 }
@@ -127,7 +129,7 @@ func New(cfg Config) *Server {
 	sendgatev1.RegisterDecisionServiceServer(s.grpc, svc)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Ledger != nil {
-		s.stopLedger = iserver.RegisterLedgerService(s.grpc, s.health, cfg.Ledger, cfg.Engine, log)
+		s.ledger, s.stopLedger = iserver.RegisterLedgerService(s.grpc, s.health, cfg.Ledger, cfg.Engine, log)
 	}
 	reflection.Register(s.grpc)
 	s.SetServing(false)

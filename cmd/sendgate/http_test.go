@@ -216,6 +216,20 @@ func TestHTTPBodiesAreProtojson(t *testing.T) {
 	if got["decision"] != "DECISION_ALLOW" {
 		t.Errorf("decision %v", got["decision"])
 	}
+	// Byte for byte what protojson writes (the gateway writes answers
+	// without it, see internal/gateway/checkjson).
+	var parsed sendgatev1.CheckResponse
+	if err := protojson.Unmarshal(body, &parsed); err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := (protojson.MarshalOptions{EmitUnpopulated: true}).Marshal(&parsed); !bytes.Equal(body, want) {
+		t.Errorf("answer\n%s\nprotojson\n%s", body, want)
+	}
+	// What the fast decoder leaves to protojson gets protojson's refusal.
+	code, body = postJSON(t, base+"/v1/check", []byte(`{"requestId": "a", "request_id": "b"}`))
+	if code != http.StatusBadRequest || !strings.Contains(string(body), "duplicate field") {
+		t.Errorf("duplicate field: HTTP %d %s", code, body)
+	}
 	// A misspelt field is refused, not ignored.
 	code, body = postJSON(t, base+"/v1/check", []byte(`{"recipent": {"phone": "+31612345678"}}`))
 	if code != http.StatusBadRequest || !strings.Contains(string(body), "recipent") {
@@ -338,5 +352,17 @@ func TestOpenAPIServed(t *testing.T) {
 	}
 	if resp.StatusCode != http.StatusOK || doc.Swagger != "2.0" || doc.Paths["/v1/check"] == nil || doc.Paths["/v1/check:batch"] == nil {
 		t.Fatalf("GET /openapi.json: %d %+v", resp.StatusCode, doc)
+	}
+	// The ledger's unary methods, all POST; ExportEvents (a stream) is not there.
+	for _, path := range []string{"/v1/ledger/opt-ins", "/v1/ledger/opt-outs", "/v1/ledger/inbound", "/v1/ledger/recipients:get", "/v1/ledger/recipients:erase"} {
+		var ops map[string]json.RawMessage
+		if err := json.Unmarshal(doc.Paths[path], &ops); err != nil || len(ops) != 1 || ops["post"] == nil {
+			t.Errorf("/openapi.json's %s: %s", path, doc.Paths[path])
+		}
+	}
+	for path := range doc.Paths {
+		if strings.Contains(strings.ToLower(path), "export") {
+			t.Errorf("/openapi.json has %s: ExportEvents is gRPC only", path)
+		}
 	}
 }

@@ -91,7 +91,7 @@ func serveFlags(o *serveOptions, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.configFile, "config", "", "YAML file whose keys are these flags' names (env SENDGATE_CONFIG); flags and environment variables override it")
 	fs.StringVar(&o.addr, "addr", ":9090", "gRPC listen address")
-	fs.StringVar(&o.httpAddr, "http-addr", ":8080", "HTTP/JSON API listen address (POST /v1/check, /v1/check:batch, GET /openapi.json); empty turns it off")
+	fs.StringVar(&o.httpAddr, "http-addr", ":8080", "HTTP/JSON API listen address (POST /v1/check, /v1/check:batch, /v1/ledger/…, GET /openapi.json); empty turns it off")
 	fs.StringVar(&o.bundle, "bundle", "", "bundle directory, .tar.gz file, http(s) URL, oci://REGISTRY/REPO[:TAG] or file:// URL (default: the embedded default bundle)")
 	fs.StringVar(&o.bundleService, "bundle-service-config", "", "OPA service configuration (YAML or JSON) for http(s) and oci bundle sources: credentials (bearer, oauth2, client_tls, s3_signing, gcp_metadata, azure_managed_identity), headers, tls")
 	fs.StringVar(&o.bundleToken, "bundle-bearer-token", "", "bearer token presented to the bundle server (prefer --bundle-bearer-token-file)")

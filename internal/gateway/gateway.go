@@ -1,8 +1,9 @@
-// Package gateway serves the DecisionService over HTTP/JSON with
-// grpc-gateway, in process: POST /v1/check and POST /v1/check:batch take
-// and give the protojson form of the gRPC messages, errors are
-// google.rpc.Status in JSON with the matching HTTP status, and the OpenAPI
-// document is at /openapi.json.
+// Package gateway serves the DecisionService and the LedgerService over
+// HTTP/JSON with grpc-gateway, in process: POST /v1/check, POST
+// /v1/check:batch and the ledger's POST /v1/ledger/... take and give the
+// protojson form of the gRPC messages, errors are google.rpc.Status in JSON
+// with the matching HTTP status, and the OpenAPI document is at
+// /openapi.json.
 package gateway
 
 import (
@@ -13,7 +14,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -26,6 +29,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sendgate/sendgate/internal/auth"
+	"github.com/sendgate/sendgate/internal/gateway/checkjson"
 	"github.com/sendgate/sendgate/proto/openapi"
 	sendgatev1 "github.com/sendgate/sendgate/proto/sendgate/v1"
 )
@@ -35,6 +39,10 @@ type Config struct {
 	// Service answers the calls; server.Server.InProcess gives one that
 	// runs the gRPC interceptors. Required.
 	Service sendgatev1.DecisionServiceServer
+	// Ledger answers the ledger's calls; server.Server.InProcessLedger
+	// gives one. Nil (--ledger off) leaves its paths unrouted: they answer
+	// 404 with a google.rpc.Status NOT_FOUND, as any unknown path.
+	Ledger sendgatev1.LedgerServiceServer
 	// MaxBodyBytes bounds a request body; larger ones get 413.
 	MaxBodyBytes int64
 	// Auth, when set, must name the caller of /openapi.json, as server
@@ -48,7 +56,7 @@ type Config struct {
 // with every field present in answers, as "sendgate check" prints them,
 // and unknown fields refused, as gRPC's JSON tools refuse them.
 var marshaler = &bodyMarshaler{JSONPb: runtime.JSONPb{
-	MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
+	MarshalOptions:   checkjson.Marshal,
 	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 }}
 
@@ -59,7 +67,10 @@ var statusMarshaler = &runtime.JSONPb{}
 // bodyMarshaler is runtime.JSONPb reading a request body in one pass:
 // JSONPb's decoder scans the body with encoding/json before protojson
 // parses it again, which cost a quarter of the HTTP path's CPU. The body
-// is one message, already read whole by limitBody.
+// is one message, already read whole by limitBody. The DecisionService's
+// messages go through checkjson, which reads and writes them without
+// reflection and hands protojson whatever it does not read exactly as
+// protojson would.
 type bodyMarshaler struct {
 	runtime.JSONPb
 }
@@ -67,9 +78,14 @@ type bodyMarshaler struct {
 // NewDecoder implements runtime.Marshaler.
 func (m *bodyMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
 	return runtime.DecoderFunc(func(v any) error {
-		data, err := io.ReadAll(r)
-		if err != nil {
-			return err
+		var data []byte
+		if b, ok := r.(*bufferedBody); ok {
+			data = b.unread()
+		} else {
+			var err error
+			if data, err = io.ReadAll(r); err != nil {
+				return err
+			}
 		}
 		msg, ok := v.(proto.Message)
 		if !ok {
@@ -78,8 +94,37 @@ func (m *bodyMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
 		if len(bytes.TrimSpace(data)) == 0 {
 			return io.EOF // an empty body is an empty message, as for JSONPb
 		}
+		switch msg := msg.(type) {
+		case *sendgatev1.CheckRequest:
+			if checkjson.DecodeCheckRequest(data, msg) {
+				return nil
+			}
+		case *sendgatev1.CheckBatchRequest:
+			if checkjson.DecodeCheckBatchRequest(data, msg) {
+				return nil
+			}
+		}
 		return m.UnmarshalOptions.Unmarshal(data, msg)
 	})
+}
+
+// Marshal implements runtime.Marshaler.
+func (m *bodyMarshaler) Marshal(v any) ([]byte, error) {
+	switch v := v.(type) {
+	case *sendgatev1.CheckResponse:
+		if b, ok := checkjson.AppendCheckResponse(make([]byte, 0, checkjson.SizeHint(v)), v); ok {
+			return b, nil
+		}
+	case *sendgatev1.CheckBatchResponse:
+		n := 16
+		for _, r := range v.GetResults() {
+			n += checkjson.SizeHint(r.GetResponse()) + 16
+		}
+		if b, ok := checkjson.AppendCheckBatchResponse(make([]byte, 0, n), v); ok {
+			return b, nil
+		}
+	}
+	return m.JSONPb.Marshal(v)
 }
 
 // New returns the HTTP handler of the API.
@@ -90,6 +135,8 @@ func New(cfg Config) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		// Any content type is read as JSON: curl -d sends form encoding.
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
+		// One Write with a Content-Length, never chunked.
+		runtime.WithWriteContentLength(),
 		runtime.WithErrorHandler(func(ctx context.Context, mux *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 			if status.Code(err) == codes.Unauthenticated {
 				// The default handler puts the status message there.
@@ -100,6 +147,11 @@ func New(cfg Config) (http.Handler, error) {
 	)
 	if err := sendgatev1.RegisterDecisionServiceHandlerServer(context.Background(), mux, cfg.Service); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	if cfg.Ledger != nil {
+		if err := sendgatev1.RegisterLedgerServiceHandlerServer(context.Background(), mux, cfg.Ledger); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
 	}
 	root := http.NewServeMux()
 	root.Handle("GET /openapi.json", authenticated(cfg.Auth, http.HandlerFunc(serveOpenAPI)))
@@ -127,7 +179,8 @@ func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
 
 // limitBody reads the body up to limit bytes before the gateway decodes
 // it, answering 413 with a google.rpc.Status past that, and tells the
-// call log who called.
+// call log who called. The body is read into a pooled buffer, returned
+// once the call is answered (the decoders copy what they keep).
 func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if limit > 0 {
@@ -135,7 +188,14 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 				tooLarge(w, limit)
 				return
 			}
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+			buf := bodies.Get().(*[]byte)
+			defer func() {
+				if cap(*buf) <= maxPooledBody {
+					bodies.Put(buf)
+				}
+			}()
+			body, err := readBody((*buf)[:0], http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
+			*buf = body
 			var tooBig *http.MaxBytesError
 			switch {
 			case errors.As(err, &tooBig):
@@ -145,10 +205,61 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 				writeStatus(w, http.StatusBadRequest, status.New(codes.InvalidArgument, "reading the request body: "+err.Error()))
 				return
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.Body = &bufferedBody{b: body}
 		}
 		next.ServeHTTP(w, r.WithContext(withPeer(r)))
 	})
+}
+
+// bodies are buffers for request bodies; one larger than maxPooledBody
+// (a big batch) is left to the collector.
+var bodies = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+const maxPooledBody = 256 << 10
+
+// readBody appends r to buf, sized at once when the length is known.
+func readBody(buf []byte, r io.Reader, length int64) ([]byte, error) {
+	if length > 0 && int64(cap(buf)) < length+1 {
+		buf = make([]byte, 0, length+1) // +1: EOF is seen without growing
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// bufferedBody is a request body read whole, which NewDecoder takes as
+// it is rather than copying it again.
+type bufferedBody struct {
+	b []byte
+	i int
+}
+
+func (b *bufferedBody) Read(p []byte) (int, error) {
+	if b.i >= len(b.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, b.b[b.i:])
+	b.i += n
+	return n, nil
+}
+
+func (b *bufferedBody) Close() error { return nil }
+
+// unread returns what Read has not returned yet, and consumes it.
+func (b *bufferedBody) unread() []byte {
+	rest := b.b[b.i:]
+	b.i = len(b.b)
+	return rest
 }
 
 // withPeer tells the gRPC interceptors who called, as gRPC does: the
@@ -156,8 +267,8 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 // certificate names the caller.
 func withPeer(r *http.Request) context.Context {
 	p := &peer.Peer{}
-	if addr, err := net.ResolveTCPAddr("tcp", r.RemoteAddr); err == nil {
-		p.Addr = addr
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		p.Addr = net.TCPAddrFromAddrPort(ap)
 	}
 	if r.TLS != nil {
 		p.AuthInfo = credentials.TLSInfo{State: *r.TLS, CommonAuthInfo: credentials.CommonAuthInfo{SecurityLevel: credentials.PrivacyAndIntegrity}}

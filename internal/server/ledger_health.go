@@ -20,8 +20,11 @@ var LedgerProbeInterval = 5 * time.Second
 // RegisterLedgerService registers the LedgerService over l on g and keeps
 // its health status (sendgate.v1.LedgerService) SERVING while the store
 // answers, NOT_SERVING while it does not, until the returned stop is called.
-func RegisterLedgerService(g *grpc.Server, h *health.Server, l *ledger.Ledger, e *engine.Engine, log *slog.Logger) (stop context.CancelFunc) {
-	sendgatev1.RegisterLedgerServiceServer(g, NewLedgerService(l, e, log))
+// It returns the service too, for callers in the process (the HTTP/JSON
+// gateway).
+func RegisterLedgerService(g *grpc.Server, h *health.Server, l *ledger.Ledger, e *engine.Engine, log *slog.Logger) (svc *LedgerService, stop context.CancelFunc) {
+	svc = NewLedgerService(l, e, log)
+	sendgatev1.RegisterLedgerServiceServer(g, svc)
 	ctx, cancel := context.WithCancel(context.Background())
 	name := sendgatev1.LedgerService_ServiceDesc.ServiceName
 	probe := func() {
@@ -50,5 +53,5 @@ func RegisterLedgerService(g *grpc.Server, h *health.Server, l *ledger.Ledger, e
 			}
 		}
 	}()
-	return cancel
+	return svc, cancel
 }

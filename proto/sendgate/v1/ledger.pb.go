@@ -7,6 +7,7 @@
 package sendgatev1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1346,7 +1347,7 @@ var File_sendgate_v1_ledger_proto protoreflect.FileDescriptor
 
 const file_sendgate_v1_ledger_proto_rawDesc = "" +
 	"\n" +
-	"\x18sendgate/v1/ledger.proto\x12\vsendgate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1asendgate/v1/decision.proto\"\x8d\x03\n" +
+	"\x18sendgate/v1/ledger.proto\x12\vsendgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1asendgate/v1/decision.proto\"\x8d\x03\n" +
 	"\x12RecordOptInRequest\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1f\n" +
 	"\vbusiness_id\x18\x02 \x01(\tR\n" +
@@ -1462,13 +1463,13 @@ const file_sendgate_v1_ledger_proto_rawDesc = "" +
 	"\x1aINBOUND_ACTION_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16INBOUND_ACTION_MESSAGE\x10\x01\x12\x1a\n" +
 	"\x16INBOUND_ACTION_OPT_OUT\x10\x02\x12\x19\n" +
-	"\x15INBOUND_ACTION_OPT_IN\x10\x032\x95\x04\n" +
-	"\rLedgerService\x12P\n" +
-	"\vRecordOptIn\x12\x1f.sendgate.v1.RecordOptInRequest\x1a .sendgate.v1.RecordOptInResponse\x12S\n" +
-	"\fRecordOptOut\x12 .sendgate.v1.RecordOptOutRequest\x1a!.sendgate.v1.RecordOptOutResponse\x12V\n" +
-	"\rRecordInbound\x12!.sendgate.v1.RecordInboundRequest\x1a\".sendgate.v1.RecordInboundResponse\x12S\n" +
-	"\fGetRecipient\x12 .sendgate.v1.GetRecipientRequest\x1a!.sendgate.v1.GetRecipientResponse\x12Y\n" +
-	"\x0eEraseRecipient\x12\".sendgate.v1.EraseRecipientRequest\x1a#.sendgate.v1.EraseRecipientResponse\x12U\n" +
+	"\x15INBOUND_ACTION_OPT_IN\x10\x032\xc2\x05\n" +
+	"\rLedgerService\x12o\n" +
+	"\vRecordOptIn\x12\x1f.sendgate.v1.RecordOptInRequest\x1a .sendgate.v1.RecordOptInResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/ledger/opt-ins\x12s\n" +
+	"\fRecordOptOut\x12 .sendgate.v1.RecordOptOutRequest\x1a!.sendgate.v1.RecordOptOutResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/ledger/opt-outs\x12u\n" +
+	"\rRecordInbound\x12!.sendgate.v1.RecordInboundRequest\x1a\".sendgate.v1.RecordInboundResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/ledger/inbound\x12y\n" +
+	"\fGetRecipient\x12 .sendgate.v1.GetRecipientRequest\x1a!.sendgate.v1.GetRecipientResponse\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/ledger/recipients:get\x12\x81\x01\n" +
+	"\x0eEraseRecipient\x12\".sendgate.v1.EraseRecipientRequest\x1a#.sendgate.v1.EraseRecipientResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/ledger/recipients:erase\x12U\n" +
 	"\fExportEvents\x12 .sendgate.v1.ExportEventsRequest\x1a!.sendgate.v1.ExportEventsResponse0\x01B;Z9github.com/sendgate/sendgate/proto/sendgate/v1;sendgatev1b\x06proto3"
 
 var (

@@ -39,6 +39,10 @@ const (
 // Every Record call is idempotent by its event_id within one business: a
 // second call with the same id records nothing and answers with the event
 // first recorded.
+//
+// Over HTTP/JSON every unary method is a POST with the request as its JSON
+// body, even the reads: requests carry phone numbers, which must not land
+// in URLs or access logs. ExportEvents streams, and is gRPC only.
 type LedgerServiceClient interface {
 	// RecordOptIn records that a recipient agreed to messages from a business.
 	RecordOptIn(ctx context.Context, in *RecordOptInRequest, opts ...grpc.CallOption) (*RecordOptInResponse, error)
@@ -56,7 +60,8 @@ type LedgerServiceClient interface {
 	// business or all, leaving only a keyed-hash suppression entry.
 	EraseRecipient(ctx context.Context, in *EraseRecipientRequest, opts ...grpc.CallOption) (*EraseRecipientResponse, error)
 	// ExportEvents streams every event and suppression entry of the ledger,
-	// or of one business, in batches.
+	// or of one business, in batches. gRPC only: it is a server stream, and
+	// has no HTTP/JSON mapping.
 	ExportEvents(ctx context.Context, in *ExportEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportEventsResponse], error)
 }
 
@@ -149,6 +154,10 @@ type LedgerService_ExportEventsClient = grpc.ServerStreamingClient[ExportEventsR
 // Every Record call is idempotent by its event_id within one business: a
 // second call with the same id records nothing and answers with the event
 // first recorded.
+//
+// Over HTTP/JSON every unary method is a POST with the request as its JSON
+// body, even the reads: requests carry phone numbers, which must not land
+// in URLs or access logs. ExportEvents streams, and is gRPC only.
 type LedgerServiceServer interface {
 	// RecordOptIn records that a recipient agreed to messages from a business.
 	RecordOptIn(context.Context, *RecordOptInRequest) (*RecordOptInResponse, error)
@@ -166,7 +175,8 @@ type LedgerServiceServer interface {
 	// business or all, leaving only a keyed-hash suppression entry.
 	EraseRecipient(context.Context, *EraseRecipientRequest) (*EraseRecipientResponse, error)
 	// ExportEvents streams every event and suppression entry of the ledger,
-	// or of one business, in batches.
+	// or of one business, in batches. gRPC only: it is a server stream, and
+	// has no HTTP/JSON mapping.
 	ExportEvents(*ExportEventsRequest, grpc.ServerStreamingServer[ExportEventsResponse]) error
 	mustEmbedUnimplementedLedgerServiceServer()
 }
