@@ -65,6 +65,9 @@ type Config struct {
 // connection: beyond the engine's queue they would only wait.
 const DefaultMaxConcurrentStreams = 256
 
+// handshakeTimeout bounds a new connection's TLS and HTTP/2 handshakes.
+const handshakeTimeout = 10 * time.Second
+
 // DecisionObserver is told of every decision, after it is made.
 type DecisionObserver = iserver.DecisionObserver
 
@@ -115,6 +118,10 @@ func New(cfg Config) *Server {
 		grpc.MaxRecvMsgSize(maxRecv),
 		grpc.ForceServerCodecV2(iserver.Codec()),
 		grpc.MaxConcurrentStreams(maxStreams),
+		// A connection has 10 s to finish the TLS and HTTP/2 handshakes
+		// (gRPC's default is 120 s), so slow ones cannot hold the
+		// connection slots.
+		grpc.ConnectionTimeout(handshakeTimeout),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 		grpc.ChainUnaryInterceptor(unary...),

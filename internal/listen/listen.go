@@ -98,10 +98,12 @@ func (l *Listener) Accept() (net.Conn, error) {
 		if err == nil {
 			l.open.Add(1)
 			l.failedAt.Store(0)
+			lc := &conn{Conn: c, l: l}
 			if l.firstByte > 0 {
-				_ = c.SetReadDeadline(time.Now().Add(l.firstByte))
+				lc.firstBy = time.Now().Add(l.firstByte)
+				_ = c.SetReadDeadline(lc.firstBy)
 			}
-			return &conn{Conn: c, l: l, spoke: l.firstByte <= 0}, nil
+			return lc, nil
 		}
 		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
 			// Out of descriptors: health reports it until an accept
@@ -142,22 +144,57 @@ func (l *Listener) Health(window time.Duration) error {
 	return nil
 }
 
-// conn gives its slot back when closed, and lifts the first-byte deadline
-// once the peer has sent something.
+// conn gives its slot back when closed, and holds the first-byte deadline
+// until the peer has sent something: a server that sets a later read
+// deadline meanwhile (gRPC's handshake sets 120 s) gets it only once the
+// peer has spoken.
 type conn struct {
 	net.Conn
 	l         *Listener
-	spoke     bool // only Read touches it, and reads are not concurrent
 	closeOnce sync.Once
+
+	mu sync.Mutex
+	// firstBy is the first-byte deadline; zero once the peer has spoken,
+	// or when there is none.
+	firstBy time.Time
+	// want is the read deadline the server asked for meanwhile.
+	want time.Time
 }
 
 func (c *conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if n > 0 && !c.spoke {
-		c.spoke = true
-		_ = c.Conn.SetReadDeadline(time.Time{})
+	if n > 0 {
+		c.mu.Lock()
+		if !c.firstBy.IsZero() {
+			c.firstBy = time.Time{}
+			_ = c.Conn.SetReadDeadline(c.want)
+		}
+		c.mu.Unlock()
 	}
 	return n, err
+}
+
+// SetDeadline implements net.Conn, keeping the first-byte deadline.
+func (c *conn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetWriteDeadline(t); err != nil {
+		return err
+	}
+	return c.SetReadDeadline(t)
+}
+
+// SetReadDeadline implements net.Conn: before the peer has spoken, a
+// deadline later than the first-byte one (or none) waits for its first
+// byte.
+func (c *conn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.firstBy.IsZero() {
+		c.want = t
+		if t.IsZero() || t.After(c.firstBy) {
+			return nil
+		}
+	}
+	return c.Conn.SetReadDeadline(t)
 }
 
 func (c *conn) Close() error {
