@@ -27,8 +27,11 @@ func RegisterLedgerService(g *grpc.Server, h *health.Server, l *ledger.Ledger, e
 	sendgatev1.RegisterLedgerServiceServer(g, svc)
 	ctx, cancel := context.WithCancel(context.Background())
 	name := sendgatev1.LedgerService_ServiceDesc.ServiceName
+	// Read once here: the probe goroutine must not read the variable a
+	// test may set for the next server.
+	interval := LedgerProbeInterval
 	probe := func() {
-		pctx, pcancel := context.WithTimeout(ctx, LedgerProbeInterval)
+		pctx, pcancel := context.WithTimeout(ctx, interval)
 		defer pcancel()
 		st := healthpb.HealthCheckResponse_SERVING
 		if err := l.Ping(pctx); err != nil {
@@ -42,7 +45,7 @@ func RegisterLedgerService(g *grpc.Server, h *health.Server, l *ledger.Ledger, e
 	}
 	probe()
 	go func() {
-		t := time.NewTicker(LedgerProbeInterval)
+		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
