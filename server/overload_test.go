@@ -1,16 +1,22 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
+	"github.com/sendgate/sendgate/bundles"
 	"github.com/sendgate/sendgate/internal/decisionlog"
 	"github.com/sendgate/sendgate/internal/engine"
 	"github.com/sendgate/sendgate/internal/metrics"
@@ -67,4 +73,84 @@ func TestOverloadIsRefusedAtOnce(t *testing.T) {
 		t.Errorf("sendgate_overload_refused_total = %v, want %d", got, refused.Load())
 	}
 	t.Logf("%d decided, %d refused", decided.Load(), refused.Load())
+}
+
+// TestSaturatedEngineRefusesOnHeaders: while the engine's worker and queue
+// are taken, a Check is refused on its headers, before its request is read:
+// an invalid request gets RESOURCE_EXHAUSTED (with its retry delay), not
+// the INVALID_ARGUMENT that reading it would give, and it is counted.
+func TestSaturatedEngineRefusesOnHeaders(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		".manifest": `{"revision": "slow-1", "roots": ["sendgate"]}`,
+		"sendgate/main.rego": `package sendgate.main
+
+decision := {"reasons": reasons, "advice": []}
+
+reasons contains {"code": "test.slow", "message": "slow"} if {
+	products := {x | some i in numbers.range(1, 3000); some j in numbers.range(1, 3000); x := i * j}
+	count(products) > 10
+}
+`,
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := bundles.Build(dir, bundles.BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := engine.Compile(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := engine.New(engine.Options{Workers: 1, MaxQueue: 1})
+	eng.Activate(slow)
+	m := metrics.New()
+	srv, conn := testkit.Serve(t, server.Config{Engine: eng, Observer: observe.New(decisionlog.Nop{}, m)})
+	srv.SetServing(true)
+	client := sendgatev1.NewDecisionServiceClient(conn)
+
+	// Two slow decisions take the worker and the queue's one place.
+	ctx, cancel := context.WithCancel(testkit.Context(t))
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() { _, _ = client.Check(ctx, testkit.Utility()) })
+	}
+	defer func() { cancel(); wg.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !eng.Saturated() {
+		if time.Now().After(deadline) {
+			t.Fatal("the engine never filled up")
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	invalid := testkit.Utility()
+	invalid.Business = nil
+	_, err = client.Check(testkit.Context(t), invalid)
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("Check while saturated: %v, want RESOURCE_EXHAUSTED before the request is read", err)
+	}
+	var retry *errdetails.RetryInfo
+	for _, d := range status.Convert(err).Details() {
+		if r, ok := d.(*errdetails.RetryInfo); ok {
+			retry = r
+		}
+	}
+	if retry.GetRetryDelay().AsDuration() <= 0 {
+		t.Errorf("refusal without a retry delay: %v", err)
+	}
+	if got := metricstest.ScrapeHandler(t, m.Handler(nil, nil)).Value("sendgate_overload_refused_total"); got != 1 {
+		t.Errorf("sendgate_overload_refused_total = %v, want 1", got)
+	}
+	// Health is not a decision: it still answers.
+	if _, err := healthpb.NewHealthClient(conn).Check(testkit.Context(t), &healthpb.HealthCheckRequest{}); err != nil {
+		t.Errorf("health while saturated: %v", err)
+	}
 }

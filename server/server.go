@@ -114,6 +114,7 @@ func New(cfg Config) *Server {
 		unary = append(unary, iserver.RequireCallers())
 	}
 
+	svc := iserver.NewDecisionService(cfg.Engine, cfg.Observer, log)
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxRecv),
 		grpc.ForceServerCodecV2(iserver.Codec()),
@@ -122,6 +123,9 @@ func New(cfg Config) *Server {
 		// (gRPC's default is 120 s), so slow ones cannot hold the
 		// connection slots.
 		grpc.ConnectionTimeout(handshakeTimeout),
+		// Calls that would be refused as overload are refused on their
+		// headers, before a handler starts.
+		grpc.InTapHandle(svc.Tap),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 		grpc.ChainUnaryInterceptor(unary...),
@@ -131,7 +135,6 @@ func New(cfg Config) *Server {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
 	}
 
-	svc := iserver.NewDecisionService(cfg.Engine, cfg.Observer, log)
 	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), log: log, svc: svc, unary: unary}
 	sendgatev1.RegisterDecisionServiceServer(s.grpc, svc)
 	healthpb.RegisterHealthServer(s.grpc, s.health)

@@ -69,6 +69,10 @@ func (e *Engine) Active() *PolicySet { return e.active.Load() }
 // can be evaluated at once.
 func (e *Engine) Load() (busy, workers int) { return e.pool.Busy(), e.pool.Workers() }
 
+// Saturated reports whether a decision asked for now would be refused with
+// ErrOverloaded: the queue is full.
+func (e *Engine) Saturated() bool { return e.pool.Full() }
+
 // CacheStats describes the active policy set's message cache.
 func (e *Engine) CacheStats() CacheStats {
 	if p := e.active.Load(); p != nil {

@@ -63,6 +63,10 @@ func (p *Pool) Workers() int { return p.workers }
 // Waiting is how many calls wait for a worker now.
 func (p *Pool) Waiting() int { return len(p.queue) }
 
+// Full reports whether the queue is full now, so that work submitted now
+// would be refused.
+func (p *Pool) Full() bool { return len(p.queue) >= cap(p.queue) }
+
 // Busy is how many calls are queued or running now.
 func (p *Pool) Busy() int { return int(p.inFlight.Load()) }
 
