@@ -153,4 +153,35 @@ reasons contains {"code": "test.slow", "message": "slow"} if {
 	if _, err := healthpb.NewHealthClient(conn).Check(testkit.Context(t), &healthpb.HealthCheckRequest{}); err != nil {
 		t.Errorf("health while saturated: %v", err)
 	}
+
+	// Once the slow calls end, the door lets calls in again, one after
+	// another far more than the engine takes at once: every call let in is
+	// let out when it ends, whether it was decided, refused for its input
+	// or cancelled.
+	cancel()
+	wg.Wait()
+	eng.Activate(testkit.DefaultPolicy(t))
+	// The cancelled calls end on the server a little after their callers
+	// left.
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		_, err := client.Check(testkit.Context(t), testkit.Utility())
+		if err == nil {
+			break
+		}
+		if status.Code(err) != codes.ResourceExhausted || time.Now().After(deadline) {
+			t.Fatalf("after the slow calls ended: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for i := range 3 * eng.Capacity() {
+		req := testkit.Utility()
+		if i%3 == 1 {
+			req.Business = nil
+		}
+		_, err := client.Check(testkit.Context(t), req)
+		if want := map[bool]codes.Code{true: codes.InvalidArgument, false: codes.OK}[i%3 == 1]; status.Code(err) != want {
+			t.Fatalf("call %d after the slow ones: %v, want %v", i, err, want)
+		}
+	}
 }

@@ -123,9 +123,11 @@ func New(cfg Config) *Server {
 		// (gRPC's default is 120 s), so slow ones cannot hold the
 		// connection slots.
 		grpc.ConnectionTimeout(handshakeTimeout),
-		// Calls that would be refused as overload are refused on their
-		// headers, before a handler starts.
+		// No more decision calls are let in than the engine takes at
+		// once; the rest are refused on their headers, before a handler
+		// starts.
 		grpc.InTapHandle(svc.Tap),
+		grpc.StatsHandler(svc.Door()),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 		grpc.ChainUnaryInterceptor(unary...),

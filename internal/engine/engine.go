@@ -69,6 +69,10 @@ func (e *Engine) Active() *PolicySet { return e.active.Load() }
 // can be evaluated at once.
 func (e *Engine) Load() (busy, workers int) { return e.pool.Busy(), e.pool.Workers() }
 
+// Capacity is how many decisions the engine takes at once: those its
+// workers evaluate and those its queue holds.
+func (e *Engine) Capacity() int { return e.pool.Workers() + e.pool.MaxQueue() }
+
 // Saturated reports whether a decision asked for now would be refused with
 // ErrOverloaded: the queue is full.
 func (e *Engine) Saturated() bool { return e.pool.Full() }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -44,6 +46,8 @@ type DecisionService struct {
 	undecided UndecidedObserver
 	overload  OverloadObserver
 	log       *slog.Logger
+	// admitted counts the calls Tap let in that have not ended.
+	admitted atomic.Int64
 }
 
 var _ sendgatev1.DecisionServiceServer = (*DecisionService)(nil)
@@ -57,20 +61,49 @@ func NewDecisionService(e *engine.Engine, observer DecisionObserver, log *slog.L
 	return s
 }
 
-// Tap refuses a Check or CheckBatch while the engine's queue is full as
-// soon as its headers are read (grpc.InTapHandle), before gRPC starts a
-// handler for it and reads the request: under overload the refusals must
-// cost the transport as little as possible, or they take the processors
-// the admitted decisions need. Other methods pass.
+// Tap admits Checks and CheckBatches at the door (grpc.InTapHandle), on
+// their headers, before gRPC starts a handler and reads the request: no
+// more calls are let in than the engine takes at once (its workers and
+// its queue); the rest are refused with RESOURCE_EXHAUSTED at once. Under
+// overload, refusals then cost the transport as little as they can, and
+// the admitted calls do not wait for the processor behind hundreds of
+// handlers that will be refused anyway. Other methods pass. Door's
+// HandleRPC lets a call out when it ends.
 func (s *DecisionService) Tap(ctx context.Context, info *tap.Info) (context.Context, error) {
 	switch info.FullMethodName {
 	case sendgatev1.DecisionService_Check_FullMethodName, sendgatev1.DecisionService_CheckBatch_FullMethodName:
-		if s.engine.Saturated() {
+		if s.admitted.Add(1) > int64(s.engine.Capacity()) {
+			s.admitted.Add(-1)
 			return ctx, s.statusOf(ctx, nil, engine.ErrOverloaded).Err()
 		}
+		return context.WithValue(ctx, admittedKey{}, s), nil
 	}
 	return ctx, nil
 }
+
+// admittedKey marks the context of a call Tap let in.
+type admittedKey struct{}
+
+// Door is the stats handler that lets the calls Tap admitted out when
+// they end; serve it with grpc.StatsHandler beside InTapHandle(Tap).
+func (s *DecisionService) Door() stats.Handler { return door{} }
+
+type door struct{}
+
+func (door) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+
+func (door) HandleRPC(ctx context.Context, st stats.RPCStats) {
+	if _, end := st.(*stats.End); !end {
+		return
+	}
+	if s, ok := ctx.Value(admittedKey{}).(*DecisionService); ok {
+		s.admitted.Add(-1)
+	}
+}
+
+func (door) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+
+func (door) HandleConn(context.Context, stats.ConnStats) {}
 
 // Check decides one message.
 func (s *DecisionService) Check(ctx context.Context, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {

@@ -63,6 +63,9 @@ func (p *Pool) Workers() int { return p.workers }
 // Waiting is how many calls wait for a worker now.
 func (p *Pool) Waiting() int { return len(p.queue) }
 
+// MaxQueue is how many calls may wait for a worker.
+func (p *Pool) MaxQueue() int { return cap(p.queue) }
+
 // Full reports whether the queue is full now, so that work submitted now
 // would be refused.
 func (p *Pool) Full() bool { return len(p.queue) >= cap(p.queue) }
