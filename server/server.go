@@ -127,7 +127,6 @@ func New(cfg Config) *Server {
 		// once; the rest are refused on their headers, before a handler
 		// starts.
 		grpc.InTapHandle(svc.Tap),
-		grpc.StatsHandler(svc.Door()),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute, Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 		grpc.ChainUnaryInterceptor(unary...),

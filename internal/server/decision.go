@@ -9,7 +9,6 @@ import (
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -67,8 +66,9 @@ func NewDecisionService(e *engine.Engine, observer DecisionObserver, log *slog.L
 // its queue); the rest are refused with RESOURCE_EXHAUSTED at once. Under
 // overload, refusals then cost the transport as little as they can, and
 // the admitted calls do not wait for the processor behind hundreds of
-// handlers that will be refused anyway. Other methods pass. Door's
-// HandleRPC lets a call out when it ends.
+// handlers that will be refused anyway. A call is let out when its stream
+// ends, whatever its outcome: gRPC cancels the context it hands the tap
+// then. Other methods pass.
 func (s *DecisionService) Tap(ctx context.Context, info *tap.Info) (context.Context, error) {
 	switch info.FullMethodName {
 	case sendgatev1.DecisionService_Check_FullMethodName, sendgatev1.DecisionService_CheckBatch_FullMethodName:
@@ -76,34 +76,12 @@ func (s *DecisionService) Tap(ctx context.Context, info *tap.Info) (context.Cont
 			s.admitted.Add(-1)
 			return ctx, s.statusOf(ctx, nil, engine.ErrOverloaded).Err()
 		}
-		return context.WithValue(ctx, admittedKey{}, s), nil
+		context.AfterFunc(ctx, s.letOut)
 	}
 	return ctx, nil
 }
 
-// admittedKey marks the context of a call Tap let in.
-type admittedKey struct{}
-
-// Door is the stats handler that lets the calls Tap admitted out when
-// they end; serve it with grpc.StatsHandler beside InTapHandle(Tap).
-func (s *DecisionService) Door() stats.Handler { return door{} }
-
-type door struct{}
-
-func (door) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
-
-func (door) HandleRPC(ctx context.Context, st stats.RPCStats) {
-	if _, end := st.(*stats.End); !end {
-		return
-	}
-	if s, ok := ctx.Value(admittedKey{}).(*DecisionService); ok {
-		s.admitted.Add(-1)
-	}
-}
-
-func (door) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
-
-func (door) HandleConn(context.Context, stats.ConnStats) {}
+func (s *DecisionService) letOut() { s.admitted.Add(-1) }
 
 // Check decides one message.
 func (s *DecisionService) Check(ctx context.Context, req *sendgatev1.CheckRequest) (*sendgatev1.CheckResponse, error) {
