@@ -101,6 +101,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 			lc := &conn{Conn: c, l: l}
 			if l.firstByte > 0 {
 				lc.firstBy = time.Now().Add(l.firstByte)
+				lc.waiting.Store(true)
 				_ = c.SetReadDeadline(lc.firstBy)
 			}
 			return lc, nil
@@ -153,7 +154,10 @@ type conn struct {
 	l         *Listener
 	closeOnce sync.Once
 
-	mu sync.Mutex
+	// waiting is set while the first-byte deadline holds, so that reads
+	// after the first take no lock.
+	waiting atomic.Bool
+	mu      sync.Mutex
 	// firstBy is the first-byte deadline; zero once the peer has spoken,
 	// or when there is none.
 	firstBy time.Time
@@ -163,8 +167,9 @@ type conn struct {
 
 func (c *conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if n > 0 {
+	if n > 0 && c.waiting.Load() {
 		c.mu.Lock()
+		c.waiting.Store(false)
 		if !c.firstBy.IsZero() {
 			c.firstBy = time.Time{}
 			_ = c.Conn.SetReadDeadline(c.want)
