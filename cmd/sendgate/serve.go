@@ -193,7 +193,6 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) (err error) {
 	eng := engine.New(engine.Options{
 		MaxQueue:        o.maxQueue,
 		DecisionTimeout: o.decisionTimeout,
-		OnPanic:         func(p any) { log.Error("recovered from panic in a decision whose caller had gone", "panic", p) },
 		Ledger:          led.engineOptions(),
 	})
 	srv := server.New(server.Config{

@@ -16,8 +16,8 @@ import (
 
 // Engine decides requests against the active policy set, which may be
 // swapped at any time; a decision in flight finishes on the set it started
-// with. It owns how decisions run: on a pool of workers, at most one per
-// processor at once, with a bounded queue and a deadline per decision.
+// with. It owns how decisions run: at most one per processor at once, on
+// the caller's goroutine, with a bounded queue and a deadline per decision.
 type Engine struct {
 	active  atomic.Pointer[PolicySet]
 	now     func() time.Time
@@ -38,8 +38,6 @@ type Options struct {
 	// a bundle's manifest may set its own (see PolicySet.DecisionTimeout).
 	// Zero means no bound but the caller's deadline.
 	DecisionTimeout time.Duration
-	// OnPanic is told of a panic in a decision whose caller had gone.
-	OnPanic func(any)
 	// Now stands in for an unset send_time; time.Now when nil.
 	Now func() time.Time
 	// Ledger, when it has a reader, is read for every decision (see ledger.go).
@@ -53,7 +51,7 @@ func New(o Options) *Engine {
 	}
 	return &Engine{
 		now:     o.Now,
-		pool:    opafast.NewPool(opafast.PoolOptions{Workers: o.Workers, MaxQueue: o.MaxQueue, OnPanic: o.OnPanic}),
+		pool:    opafast.NewPool(opafast.PoolOptions{Workers: o.Workers, MaxQueue: o.MaxQueue}),
 		timeout: o.DecisionTimeout,
 		ledger:  o.Ledger,
 	}

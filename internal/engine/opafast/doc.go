@@ -6,8 +6,8 @@
 //
 //   - Query evaluates a prepared query with flat, pooled caches, no metrics,
 //     cancellation without a goroutine, and results read as AST values.
-//   - Pool runs evaluations on long-lived goroutines whose stacks stay grown,
-//     bounds how many run and wait, and cuts off one that runs too long.
+//   - Pool bounds how many evaluations run and wait, and runs each on its
+//     caller's goroutine with the stack grown in one step.
 //   - Block hands out the terms of the documents built per decision.
 //   - InputPaths finds what a compiled bundle reads of its input, so the
 //     engine can leave the rest out.
@@ -25,8 +25,8 @@
 //     transaction, so the shortest cached prefix of a reference answers for
 //     the whole reference (bcache.go).
 //  4. OPA evaluates by recursion, 64 to 128 KiB deep for the default bundle;
-//     a goroutine that has grown its stack to that size once evaluates
-//     without copying its stack again (stack.go, pool.go).
+//     a goroutine whose stack is grown to that size in one step before it
+//     evaluates does not copy its stack again (stack.go, pool.go).
 //  5. OPA never modifies a term of the input or of a built-in's result, so
 //     terms may share one allocation (Block) and findings may be shared by
 //     decisions (the built-ins' cache).

@@ -3,6 +3,8 @@ package opafast
 import (
 	"context"
 	"errors"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -155,5 +157,53 @@ func TestPoolEachRunsEveryItemOnceAndStopsWithItsContext(t *testing.T) {
 	}
 	if n := ran.Load(); n >= 1000 {
 		t.Errorf("all %d items ran after the caller cancelled", n)
+	}
+}
+
+// goroutineID reads the calling goroutine's number from its stack trace.
+func goroutineID() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	id, _, _ := strings.Cut(strings.TrimPrefix(string(buf), "goroutine "), " ")
+	return id
+}
+
+func TestPoolRunsWorkOnTheCallersGoroutine(t *testing.T) {
+	p := NewPool(PoolOptions{Workers: 2})
+	caller := goroutineID()
+	var ran string
+	if err := p.Do(context.Background(), func() { ran = goroutineID() }); err != nil {
+		t.Fatal(err)
+	}
+	if ran != caller {
+		t.Fatalf("work ran on goroutine %s, want the caller's %s", ran, caller)
+	}
+}
+
+func TestPoolGivesAFreedPlaceToTheLongestWaiting(t *testing.T) {
+	p := NewPool(PoolOptions{Workers: 1, MaxQueue: 8})
+	release := blocked(t, p, 0)
+	var order []int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			_ = p.Do(context.Background(), func() { mu.Lock(); order = append(order, i); mu.Unlock() })
+		})
+		// Each waits before the next arrives.
+		deadline := time.Now().Add(10 * time.Second)
+		for p.Waiting() < i+1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d waiting, want %d", p.Waiting(), i+1)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	release()
+	wg.Wait()
+	for i, got := range order {
+		if got != i {
+			t.Fatalf("ran in order %v, want arrival order", order)
+		}
 	}
 }

@@ -9,16 +9,22 @@ package opafast
 // evaluation. Called first, while the stack is shallow, the growth is one
 // cheap copy.
 //
-// The pool's workers call it before each evaluation: the 64 KiB frame makes
-// the stack 128 KiB, and on a stack that is large already (the usual case:
-// the collector shrinks an idle worker's stack only now and then) it costs
-// only clearing the frame, about a microsecond.
+// The pool calls it before each evaluation: the 64 KiB frame makes the
+// stack 128 KiB. The frame is reserved by the function's prologue, which is
+// where the stack grows; the array in it is never used (stackNever is
+// always false), so on a stack that is large already it costs nothing.
 //
 //go:noinline
 func growStack() {
-	var frame [64 << 10]byte
-	touch(frame[:])
+	if stackNever {
+		var frame [64 << 10]byte
+		touch(frame[:])
+	}
 }
+
+// stackNever is false; the compiler cannot know it, so it keeps growStack's
+// frame.
+var stackNever bool
 
 // touch reads b so that the compiler keeps growStack's frame.
 //
