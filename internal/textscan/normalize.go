@@ -2,7 +2,6 @@ package textscan
 
 import (
 	"slices"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -177,7 +176,7 @@ func joinSpacedLetters(dst []byte, origin []int32, base int, wide []int32) ([]by
 	}
 	out := base
 	for i := base; i < n; {
-		if i+1 < n && strings.IndexByte(" -._", dst[i+1]) >= 0 && single(i) && joins(i+1, dst[i+1]) {
+		if i+1 < n && isLetterSeparator(dst[i+1]) && single(i) && joins(i+1, dst[i+1]) {
 			sep := dst[i+1]
 			j, letters := i, 1
 			for j+1 < n && joins(j+1, sep) {
@@ -204,6 +203,9 @@ func joinSpacedLetters(dst []byte, origin []int32, base int, wide []int32) ([]by
 	}
 	return dst[:out], origin[:out]
 }
+
+// isLetterSeparator reports whether c may separate spelled-out letters.
+func isLetterSeparator(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '_' }
 
 // afterSingleLetter reports whether dst ends with a one-letter word.
 func afterSingleLetter(dst []byte) bool {
