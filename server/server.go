@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
@@ -119,6 +120,12 @@ func New(cfg Config) *Server {
 		grpc.MaxRecvMsgSize(maxRecv),
 		grpc.ForceServerCodecV2(iserver.Codec()),
 		grpc.MaxConcurrentStreams(maxStreams),
+		// Calls run on long-lived stream workers, and a decision runs on
+		// its call's goroutine (opafast.Pool), so the stacks stay grown
+		// to what OPA's recursion needs instead of growing again on a new
+		// goroutine per call (gRPC still starts one for a call that finds
+		// every worker busy).
+		grpc.NumStreamWorkers(uint32(4 * runtime.GOMAXPROCS(0))),
 		// A connection has 10 s to finish the TLS and HTTP/2 handshakes
 		// (gRPC's default is 120 s), so slow ones cannot hold the
 		// connection slots.
