@@ -42,6 +42,10 @@ type analysis struct {
 	// cursorRune and cursorByte remember the last rune-to-byte offset
 	// byteOffset worked out in orig.
 	cursorRune, cursorByte int
+	// runeBytes holds the byte offset of each rune of orig once
+	// runeIndexed says byteOffset has indexed them.
+	runeBytes   []int32
+	runeIndexed bool
 	// out points at work, whose lists are reused between calls; Analyze
 	// hands the caller exact-size copies.
 	out  *Findings
@@ -55,7 +59,7 @@ func (l *Lexicon) Analyze(text string) *Findings {
 	a := analysisPool.Get().(*analysis)
 	defer a.release()
 	a.lex, a.orig, a.out = l, text, &a.work
-	a.cursorRune, a.cursorByte = 0, 0
+	a.cursorRune, a.cursorByte, a.runeIndexed = 0, 0, false
 
 	a.buf, a.origin, a.runes = fold(a.buf[:0], a.origin[:0], text)
 	if string(a.buf) == text {
@@ -148,7 +152,7 @@ func (a *analysis) release() {
 	a.codes = a.codes[:0]
 	// Very large buffers from an unusual text are not worth keeping.
 	if cap(a.buf) > 1<<16 {
-		a.buf, a.origin = nil, nil
+		a.buf, a.origin, a.runeBytes = nil, nil, nil
 	}
 	analysisPool.Put(a)
 }

@@ -103,12 +103,15 @@ func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 				// "envoyez-nous" and "envoyez nous" match alike.
 				// A hyphen after a one-letter word may spell a word out
 				// ("c-a-r-d"): joinSpacedLetters decides.
-				if n >= 2 && dst[n-1] == '-' && isASCIILetter(dst[n-2]) {
-					if afterSingleLetter(dst[:n-1]) {
-						spaced = true
-					} else {
-						dst[n-1] = ' '
+				if n > 0 && dst[n-1] < 'a' { // the letter starts a word
+					if n >= 2 && dst[n-1] == '-' && isASCIILetter(dst[n-2]) {
+						if afterSingleLetter(dst[:n-1]) {
+							spaced = true
+						} else {
+							dst[n-1] = ' '
+						}
 					}
+					spaced = spaced || spellsOn(dst, base)
 				}
 			case f == ' ':
 				if skipBlank(dst) {
@@ -117,9 +120,6 @@ func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 					}
 					continue
 				}
-				spaced = spaced || afterSingleLetter(dst)
-			case f == '.' || f == '_':
-				spaced = spaced || afterSingleLetter(dst)
 			case f == '\n':
 				// "\r\n" is one line break, and a blank before a line break adds nothing.
 				if c == '\n' && i >= 2 && text[i-2] == '\r' {
@@ -142,6 +142,7 @@ func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 			}
 			continue
 		}
+		n := len(dst)
 		p := norm.NFKD.PropertiesString(text[i:])
 		i += size
 		if d := p.Decomposition(); d != nil {
@@ -150,14 +151,29 @@ func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 				j += ds
 				dst, origin = appendRune(dst, origin, ri, dr)
 			}
-			continue
+		} else {
+			dst, origin = appendRune(dst, origin, ri, r)
 		}
-		dst, origin = appendRune(dst, origin, ri, r)
+		// A character may fold to a letter that continues a spelled-out
+		// word ("c a r é").
+		if !spaced && len(dst) > n && isASCIILetter(dst[len(dst)-1]) {
+			spaced = spellsOn(dst[:len(dst)-1], base)
+		}
 	}
 	if spaced {
 		dst, origin = joinSpacedLetters(dst, origin, base, wide)
 	}
 	return dst, origin, int(ri)
+}
+
+// spellsOn reports whether a letter appended to dst would be the third
+// of a run of one-letter words, each after the same separator ("c a " or
+// "c-a-"): only then has joinSpacedLetters something to join. (A run of
+// "-" is also found where the hyphen after the first letter is kept.)
+func spellsOn(dst []byte, base int) bool {
+	n := len(dst)
+	return n-base >= 4 && dst[n-1] < 'a' && isLetterSeparator(dst[n-1]) && dst[n-3] == dst[n-1] &&
+		isASCIILetter(dst[n-2]) && isASCIILetter(dst[n-4]) && (n-base == 4 || !isWordByte(dst[n-5]))
 }
 
 // joinSpacedLetters joins every run of at least three single letters
@@ -166,24 +182,13 @@ func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 // more and separates two runs, so "c a r d  n u m b e r" reads "card number".
 func joinSpacedLetters(dst []byte, origin []int32, base int, wide []int32) ([]byte, []int32) {
 	n := len(dst)
-	single := func(k int) bool {
-		return isASCIILetter(dst[k]) && (k == base || !isWordByte(dst[k-1])) && (k+1 == n || !isWordByte(dst[k+1]))
-	}
-	// joins reports whether byte k is the separator sep between two single
-	// letters; a run keeps one separator, so "c-a-r-d n-u-m-b-e-r" is two.
-	joins := func(k int, sep byte) bool {
-		return dst[k] == sep && k+1 < n && single(k+1) && !slices.Contains(wide, int32(k))
-	}
 	out := base
 	for i := base; i < n; {
-		if i+1 < n && isLetterSeparator(dst[i+1]) && single(i) && joins(i+1, dst[i+1]) {
-			sep := dst[i+1]
-			j, letters := i, 1
-			for j+1 < n && joins(j+1, sep) {
-				j += 2
-				letters++
-			}
-			if letters >= 3 {
+		c := dst[i]
+		switch {
+		case isASCIILetter(c) && i+1 < n && isLetterSeparator(dst[i+1]) && (i == base || !isWordByte(dst[i-1])):
+			// A one-letter word before a separator: does a run start here?
+			if j, letters := spelledRun(dst, base, wide, i); letters >= 3 {
 				for k := i; k <= j; k += 2 {
 					dst[out], origin[out] = dst[k], origin[k]
 					out++
@@ -191,17 +196,38 @@ func joinSpacedLetters(dst []byte, origin []int32, base int, wide []int32) ([]by
 				i = j + 1
 				continue
 			}
-		}
-		c := dst[i]
-		// A hyphen between letters that spell nothing out reads as a space.
-		if c == '-' && i > base && i+1 < n && isASCIILetter(dst[i-1]) && isASCIILetter(dst[i+1]) {
+		case c == '-' && i > base && i+1 < n && isASCIILetter(dst[i-1]) && isASCIILetter(dst[i+1]):
+			// A hyphen between letters that spell nothing out reads as a space.
 			c = ' '
 		}
-		dst[out], origin[out] = c, origin[i]
+		// Until the first change, every byte stays where it is.
+		if out != i || c != dst[i] {
+			dst[out], origin[out] = c, origin[i]
+		}
 		out++
 		i++
 	}
 	return dst[:out], origin[:out]
+}
+
+// spelledRun follows the run of one-letter words that starts with the
+// letter at i, each after the same separator as the first ("c-a-r-d"),
+// and returns the index of its last letter and how many letters it has. A
+// separator in wide stood for two or more blanks and ends the run.
+func spelledRun(dst []byte, base int, wide []int32, i int) (last, letters int) {
+	n := len(dst)
+	sep := dst[i+1]
+	last, letters = i, 1
+	for k := i + 1; k+1 < n && dst[k] == sep && singleLetterAt(dst, base, k+1) && !slices.Contains(wide, int32(k)); k += 2 {
+		last = k + 1
+		letters++
+	}
+	return last, letters
+}
+
+// singleLetterAt reports whether dst[k] is a one-letter word.
+func singleLetterAt(dst []byte, base, k int) bool {
+	return isASCIILetter(dst[k]) && (k == base || !isWordByte(dst[k-1])) && (k+1 == len(dst) || !isWordByte(dst[k+1]))
 }
 
 // isLetterSeparator reports whether c may separate spelled-out letters.

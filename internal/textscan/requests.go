@@ -701,15 +701,36 @@ func (a *analysis) evidence(c clause) string {
 
 // byteOffset returns the byte offset of rune offset r in the original
 // text. Callers ask in mostly ascending order, so it walks on from the
-// last answer.
+// last answer; the first time one asks for an earlier offset, it indexes
+// every rune's offset, so that no question walks the text again.
 func (a *analysis) byteOffset(r int) int {
+	if a.runeIndexed {
+		if r >= len(a.runeBytes) {
+			return len(a.orig)
+		}
+		return int(a.runeBytes[r])
+	}
 	if r < a.cursorRune {
-		a.cursorRune, a.cursorByte = 0, 0
+		a.indexRunes()
+		return a.byteOffset(r)
 	}
 	for a.cursorRune < r && a.cursorByte < len(a.orig) {
-		_, size := utf8.DecodeRuneInString(a.orig[a.cursorByte:])
-		a.cursorByte += size
+		if a.orig[a.cursorByte] < utf8.RuneSelf {
+			a.cursorByte++
+		} else {
+			_, size := utf8.DecodeRuneInString(a.orig[a.cursorByte:])
+			a.cursorByte += size
+		}
 		a.cursorRune++
 	}
 	return a.cursorByte
+}
+
+// indexRunes records the byte offset of every rune of the original text.
+func (a *analysis) indexRunes() {
+	a.runeBytes = a.runeBytes[:0]
+	for i := range a.orig {
+		a.runeBytes = append(a.runeBytes, int32(i))
+	}
+	a.runeIndexed = true
 }
