@@ -115,7 +115,7 @@ func (e *Engine) Decide(ctx context.Context, req *sendgatev1.CheckRequest) (*sen
 type BatchResult struct {
 	Response *sendgatev1.CheckResponse
 	Err      error
-	// Took is how long the decision took once a worker had started it.
+	// Took is how long the decision took once it had started.
 	Took time.Duration
 }
 
@@ -145,8 +145,8 @@ func (e *Engine) DecideBatch(ctx context.Context, reqs []*sendgatev1.CheckReques
 	return out, nil
 }
 
-// decide runs one decision on a worker, within the decision timeout;
-// ledger is its input.ledger, or nil.
+// decide runs one decision in one of the pool's places, within the
+// decision timeout; ledger is its input.ledger, or nil.
 func (e *Engine) decide(ctx context.Context, p *PolicySet, req *sendgatev1.CheckRequest, ledger *ast.Term, batch bool) (*sendgatev1.CheckResponse, error) {
 	timeout := e.timeout
 	if t := p.DecisionTimeout(); t > 0 {
