@@ -79,6 +79,14 @@ var asciiFold = func() (t [utf8.RuneSelf]byte) {
 	return t
 }()
 
+// asciiWord says which ASCII bytes fold to a letter or a digit.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = isASCIIAlnum(asciiFold[c])
+	}
+	return t
+}()
+
 // fold appends the folded form of text to dst and the rune offset of each
 // produced byte to origin.
 func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
@@ -97,6 +105,17 @@ func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 			i++
 			f := asciiFold[c]
 			n := len(dst)
+			if n > 0 && asciiWord[c] && isASCIIAlnum(dst[n-1]) {
+				// Inside a word, a letter or digit and those after it need
+				// none of the checks below.
+				dst, origin = append(dst, f), append(origin, ri)
+				for i < len(text) && text[i] < utf8.RuneSelf && asciiWord[text[i]] {
+					ri++
+					dst, origin = append(dst, asciiFold[text[i]]), append(origin, ri)
+					i++
+				}
+				continue
+			}
 			switch {
 			case f >= 'a' && f <= 'z':
 				// A hyphen between two letters reads as a space, so
@@ -111,7 +130,10 @@ func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 							dst[n-1] = ' '
 						}
 					}
-					spaced = spaced || spellsOn(dst, base)
+					// Only a letter after a one-letter word may spell on.
+					if !spaced && n-base >= 4 && dst[n-3] == dst[n-1] {
+						spaced = spellsOn(dst, base)
+					}
 				}
 			case f == ' ':
 				if skipBlank(dst) {
