@@ -78,10 +78,8 @@ func (p *Pool) Busy() int { return int(p.inFlight.Load()) }
 // queue. A place given back goes to the call that has waited longest: Go
 // hands a buffered channel's freed slot to its first blocked sender.
 func (p *Pool) take(ctx context.Context) error {
-	select {
-	case p.places <- struct{}{}:
+	if p.tryTake() {
 		return nil
-	default:
 	}
 	if p.waiting.Add(1) > p.maxQueue {
 		p.waiting.Add(-1)
