@@ -43,9 +43,8 @@ type analysis struct {
 	// byteOffset worked out in orig.
 	cursorRune, cursorByte int
 	// runeBytes holds the byte offset of each rune of orig once
-	// runeIndexed says byteOffset has indexed them.
-	runeBytes   []int32
-	runeIndexed bool
+	// byteOffset has indexed them; empty until then.
+	runeBytes []int32
 	// out points at work, whose lists are reused between calls; Analyze
 	// hands the caller exact-size copies.
 	out  *Findings
@@ -59,7 +58,7 @@ func (l *Lexicon) Analyze(text string) *Findings {
 	a := analysisPool.Get().(*analysis)
 	defer a.release()
 	a.lex, a.orig, a.out = l, text, &a.work
-	a.cursorRune, a.cursorByte, a.runeIndexed = 0, 0, false
+	a.cursorRune, a.cursorByte, a.runeBytes = 0, 0, a.runeBytes[:0]
 
 	a.buf, a.origin, a.runes = fold(a.buf[:0], a.origin[:0], text)
 	if string(a.buf) == text {

@@ -702,35 +702,27 @@ func (a *analysis) evidence(c clause) string {
 // byteOffset returns the byte offset of rune offset r in the original
 // text. Callers ask in mostly ascending order, so it walks on from the
 // last answer; the first time one asks for an earlier offset, it indexes
-// every rune's offset, so that no question walks the text again.
+// every rune's offset (runeBytes), so that no question walks the text again.
 func (a *analysis) byteOffset(r int) int {
-	if a.runeIndexed {
-		if r >= len(a.runeBytes) {
-			return len(a.orig)
+	if len(a.runeBytes) == 0 && r >= a.cursorRune {
+		for a.cursorRune < r && a.cursorByte < len(a.orig) {
+			if a.orig[a.cursorByte] < utf8.RuneSelf {
+				a.cursorByte++
+			} else {
+				_, size := utf8.DecodeRuneInString(a.orig[a.cursorByte:])
+				a.cursorByte += size
+			}
+			a.cursorRune++
 		}
-		return int(a.runeBytes[r])
+		return a.cursorByte
 	}
-	if r < a.cursorRune {
-		a.indexRunes()
-		return a.byteOffset(r)
-	}
-	for a.cursorRune < r && a.cursorByte < len(a.orig) {
-		if a.orig[a.cursorByte] < utf8.RuneSelf {
-			a.cursorByte++
-		} else {
-			_, size := utf8.DecodeRuneInString(a.orig[a.cursorByte:])
-			a.cursorByte += size
+	if len(a.runeBytes) == 0 {
+		for i := range a.orig {
+			a.runeBytes = append(a.runeBytes, int32(i))
 		}
-		a.cursorRune++
 	}
-	return a.cursorByte
-}
-
-// indexRunes records the byte offset of every rune of the original text.
-func (a *analysis) indexRunes() {
-	a.runeBytes = a.runeBytes[:0]
-	for i := range a.orig {
-		a.runeBytes = append(a.runeBytes, int32(i))
+	if r >= len(a.runeBytes) {
+		return len(a.orig)
 	}
-	a.runeIndexed = true
+	return int(a.runeBytes[r])
 }
