@@ -194,7 +194,7 @@ func fold(dst []byte, origin []int32, text string) ([]byte, []int32, int) {
 // "-" is also found where the hyphen after the first letter is kept.)
 func spellsOn(dst []byte, base int) bool {
 	n := len(dst)
-	return n-base >= 4 && dst[n-1] < 'a' && isLetterSeparator(dst[n-1]) && dst[n-3] == dst[n-1] &&
+	return n-base >= 4 && isLetterSeparator(dst[n-1]) && dst[n-3] == dst[n-1] &&
 		isASCIILetter(dst[n-2]) && isASCIILetter(dst[n-4]) && (n-base == 4 || !isWordByte(dst[n-5]))
 }
 
